@@ -5,5 +5,5 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/deploy/build.sh"
 echo "sandbox: http://127.0.0.1:8081  (Authorization: Bearer sandbox-key)"
-exec "$root/build/tests/sandbox/polytomic-sandbox" --listen 127.0.0.1:8081 \
+exec "$root/build/bin/polytomic-sandbox" --listen 127.0.0.1:8081 \
   --api-key sandbox-key --seed --execution-seconds 20

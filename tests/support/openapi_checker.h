@@ -12,7 +12,32 @@
 // Only the OpenAPI 3.0 subset the file uses is understood: `$ref` to
 // components, `type` (object, array, string, integer, number, boolean),
 // `properties`, `required`, `additionalProperties`, `items`, `enum`, `oneOf`
-// and `anyOf`. A schema without `type` accepts any JSON value.
+// and `anyOf` (plus `allOf` and `nullable`, which the file does not use). A
+// schema without `type` accepts any JSON value. `format` is ignored. Rules
+// where the file is silent or OpenAPI is loose:
+//  - null: the file has no `nullable`, yet the real API writes null for unset
+//    optional fields (timestamps, actors), so null is accepted for any
+//    property that is not `required`. A required property that is null, a
+//    null array item or a null map value is kWrongType.
+//  - integer: only a number written without fraction or exponent (`3`, not
+//    `3.0`), since the API decodes into Go integers.
+//  - unknown properties: flagged when the schema lists `properties` and has
+//    no `additionalProperties`, unless CheckOptions::allow_unknown_fields.
+//    `additionalProperties: true` or a schema makes a free-form map; an
+//    explicit `false` is flagged even when unknown fields are allowed. An
+//    object schema with neither keyword is free-form.
+//  - oneOf/anyOf: accepted when any branch accepts (oneOf is not held to
+//    "exactly one"). Otherwise exactly one kWrongType at the union's path,
+//    whose message lists the branches and quotes the closest branch's first
+//    violation (with its deeper path).
+//  - Match: among operations of the given method (case-insensitive); a query
+//    string is ignored. Same-method templates that both match are ordered by
+//    the first segment where one is literal: the literal wins.
+//  - a body that must be empty (no request body, a response without content)
+//    is expressed as JSON null; anything else there is kWrongType at "".
+// The document is validated once in FromJson (dangling or cyclic `$ref`,
+// unknown `type`, duplicate operationId are InvalidArgument), so the Check
+// methods cannot fail. Messages start with the path, or "(body)" for "".
 //
 // Thread safety: a Spec is immutable after construction; all const methods may
 // be called concurrently.
