@@ -1,0 +1,170 @@
+#include "gateway/config/config_loader.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/common/status_macros.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "nlohmann/json.hpp"
+
+namespace gateway::config {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+// ScalarToJson types a YAML scalar: plain scalars that read as booleans,
+// null or numbers become those; everything else (and anything quoted) is a
+// string.
+nlohmann::json ScalarToJson(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "!") return text;  // quoted
+  if (text == "true" || text == "True") return true;
+  if (text == "false" || text == "False") return false;
+  if (text == "null" || text == "~" || text.empty()) return nullptr;
+  int64_t integer = 0;
+  if (absl::SimpleAtoi(text, &integer)) return integer;
+  double number = 0;
+  if (absl::SimpleAtod(text, &number) && !absl::StrContains(text, ":")) {
+    return number;
+  }
+  return text;
+}
+
+nlohmann::json YamlToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      nlohmann::json object = nlohmann::json::object();
+      for (const auto& item : node) {
+        object[item.first.as<std::string>()] = YamlToJson(item.second);
+      }
+      return object;
+    }
+    case YAML::NodeType::Sequence: {
+      nlohmann::json array = nlohmann::json::array();
+      for (const auto& item : node) array.push_back(YamlToJson(item));
+      return array;
+    }
+    case YAML::NodeType::Scalar:
+      return ScalarToJson(node);
+    default:
+      return nullptr;
+  }
+}
+
+void DefaultDuration(google::protobuf::Duration* duration,
+                     int64_t seconds) {
+  if (duration->seconds() == 0 && duration->nanos() == 0) {
+    duration->set_seconds(seconds);
+  }
+}
+
+absl::Status Invalid(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("configuration: ", field, ": ", problem));
+}
+
+bool IsHostPort(absl::string_view address) {
+  size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  int port = 0;
+  return absl::SimpleAtoi(address.substr(colon + 1), &port) && port >= 0 &&
+         port <= 65535;
+}
+
+}  // namespace
+
+absl::StatusOr<GatewayConfig> ParseConfig(absl::string_view text,
+                                          absl::string_view source) {
+  nlohmann::json json;
+  try {
+    json = YamlToJson(YAML::Load(std::string(text)));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("configuration ", source, ": not YAML or JSON: ", e.what()));
+  }
+  GatewayConfig config;
+  if (json.is_null()) return config;  // an empty file
+  if (!json.is_object()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("configuration ", source, ": the top level must be a map"));
+  }
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto status = google::protobuf::util::JsonStringToMessage(
+      json.dump(), &config, options);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "configuration ", source, ": ", std::string(status.message())));
+  }
+  return config;
+}
+
+void ApplyDefaults(GatewayConfig& config) {
+  auto* listener = config.mutable_listener();
+  if (listener->address().empty()) listener->set_address("127.0.0.1:50051");
+  auto* upstream = config.mutable_upstream();
+  if (upstream->base_url().empty()) {
+    upstream->set_base_url("https://app.polytomic.com");
+  }
+  if (upstream->api_version().empty()) upstream->set_api_version("2025-09-18");
+  if (upstream->max_connections() == 0) upstream->set_max_connections(256);
+  DefaultDuration(upstream->mutable_connect_timeout(), 5);
+  DefaultDuration(upstream->mutable_default_timeout(), 30);
+}
+
+absl::Status ValidateConfig(const GatewayConfig& config) {
+  if (!IsHostPort(config.listener().address())) {
+    return Invalid("listener.address", "must be host:port");
+  }
+  const auto& upstream = config.upstream();
+  if (!absl::StartsWith(upstream.base_url(), "http://") &&
+      !absl::StartsWith(upstream.base_url(), "https://")) {
+    return Invalid("upstream.base_url", "must start with http:// or https://");
+  }
+  if (upstream.api_key_file().empty()) {
+    return Invalid("upstream.api_key_file",
+                   "is required (or pass --api_key_file)");
+  }
+  if (upstream.max_connections() < 0) {
+    return Invalid("upstream.max_connections", "must be positive");
+  }
+  if (TimeUtil::DurationToMilliseconds(upstream.connect_timeout()) <= 0) {
+    return Invalid("upstream.connect_timeout", "must be positive");
+  }
+  if (TimeUtil::DurationToMilliseconds(upstream.default_timeout()) <= 0) {
+    return Invalid("upstream.default_timeout", "must be positive");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path,
+                                         const Overrides& overrides) {
+  GatewayConfig config;
+  if (!path.empty()) {
+    std::ifstream file(path);
+    if (!file) {
+      return absl::NotFoundError(
+          absl::StrCat("configuration ", path, ": cannot be read"));
+    }
+    std::stringstream text;
+    text << file.rdbuf();
+    ASSIGN_OR_RETURN(config, ParseConfig(text.str(), path));
+  }
+  if (overrides.listen) config.mutable_listener()->set_address(*overrides.listen);
+  if (overrides.upstream) config.mutable_upstream()->set_base_url(*overrides.upstream);
+  if (overrides.api_key_file) {
+    config.mutable_upstream()->set_api_key_file(*overrides.api_key_file);
+  }
+  ApplyDefaults(config);
+  RETURN_IF_ERROR(ValidateConfig(config));
+  return config;
+}
+
+}  // namespace gateway::config

@@ -1,0 +1,64 @@
+// gateway.h: builds and runs the whole gateway from its configuration; the
+// same bootstrap serves main() and the integration tests.
+//
+//   ASSIGN_OR_RETURN(std::unique_ptr<Gateway> gateway, Gateway::Start(config));
+//   std::cout << "listening on " << gateway->address();
+//   ...
+//   gateway->Shutdown(absl::Now() + absl::Seconds(10));
+//
+// It wires the upstream client, credentials, translator, pipeline and one
+// gRPC service per contract service, plus grpc.health.v1 and server
+// reflection. Only this file knows how the pieces fit together.
+#ifndef GATEWAY_SERVER_GATEWAY_H_
+#define GATEWAY_SERVER_GATEWAY_H_
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "gateway/config/v1/config.pb.h"
+
+namespace gateway::server {
+
+// Gateway is a running gateway.
+//
+// Thread safety: Shutdown may be called from any thread, once.
+class Gateway {
+ public:
+  // Start builds everything and starts serving; errors name what is wrong
+  // (a config field, an unreadable key file, a port in use).
+  static absl::StatusOr<std::unique_ptr<Gateway>> Start(
+      const config::v1::GatewayConfig& config);
+
+  ~Gateway();
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+
+  // port is the port actually bound (useful with port 0).
+  int port() const { return port_; }
+  // address is "host:port" as bound.
+  std::string address() const;
+  // service_names lists the contract services served.
+  const std::vector<std::string>& service_names() const { return service_names_; }
+
+  // Shutdown stops taking calls, lets calls in flight finish until
+  // `deadline`, then cancels the rest.
+  void Shutdown(absl::Time deadline);
+
+ private:
+  struct Parts;
+  explicit Gateway(std::unique_ptr<Parts> parts);
+
+  std::unique_ptr<Parts> parts_;
+  int port_ = 0;
+  std::string host_;
+  std::vector<std::string> service_names_;
+};
+
+}  // namespace gateway::server
+
+#endif  // GATEWAY_SERVER_GATEWAY_H_

@@ -1,0 +1,38 @@
+// request_builder.h: turns a validated request message into its upstream
+// HTTP request, following the route.
+//
+//   ASSIGN_OR_RETURN(HttpRequest http, BuildHttpRequest(*route, request, codec));
+//
+// Path variables are percent-encoded; query parameters are sent for set
+// fields only (repeated fields once per value, `query_json` fields as one
+// JSON-encoded value); header fields become headers; the body is the JSON of
+// the body field or of the remaining fields. Credentials, version header and
+// deadline are added by the caller.
+#ifndef GATEWAY_TRANSLATE_REQUEST_BUILDER_H_
+#define GATEWAY_TRANSLATE_REQUEST_BUILDER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "gateway/common/rest_client.h"
+#include "gateway/translate/json_codec.h"
+#include "gateway/translate/route_table.h"
+#include "google/protobuf/message.h"
+
+namespace gateway::translate {
+
+// BuildHttpRequest builds the upstream request for `request` (which must have
+// passed ValidateRequest).
+absl::StatusOr<HttpRequest> BuildHttpRequest(
+    const Route& route, const google::protobuf::Message& request,
+    const JsonCodec& codec);
+
+// PathFor returns the route's path with the request's values filled in.
+std::string PathFor(const Route& route, const google::protobuf::Message& request);
+
+// PercentEncode escapes everything but RFC 3986 unreserved characters.
+std::string PercentEncode(absl::string_view value);
+
+}  // namespace gateway::translate
+
+#endif  // GATEWAY_TRANSLATE_REQUEST_BUILDER_H_

@@ -1,0 +1,78 @@
+#include "tests/support/gateway_harness.h"
+
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+
+namespace testsupport {
+
+std::unique_ptr<GatewayHarness> GatewayHarness::Start(Options options) {
+  std::unique_ptr<GatewayHarness> harness(new GatewayHarness());
+  sandbox::Options sandbox_options;
+  sandbox_options.api_keys = {harness->api_key_};
+  sandbox_options.seed = options.seed;
+  auto sandbox = sandbox::Sandbox::Start(sandbox_options);
+  if (!sandbox.ok()) {
+    ADD_FAILURE() << "sandbox: " << sandbox.status();
+    return nullptr;
+  }
+  harness->sandbox_ = *std::move(sandbox);
+  harness->upstream_ = std::make_unique<SandboxClient>(
+      harness->sandbox_->base_url(), harness->api_key_);
+
+  // Each harness gets its own key file; the key never leaves this process.
+  std::string key_file = absl::StrCat(::testing::TempDir(), "/harness-key-",
+                                      harness->sandbox_->port());
+  std::ofstream(key_file) << harness->api_key_ << "\n";
+
+  gateway::config::v1::GatewayConfig config;
+  config.mutable_listener()->set_address("127.0.0.1:0");
+  auto* upstream = config.mutable_upstream();
+  upstream->set_base_url(harness->sandbox_->base_url());
+  upstream->set_api_key_file(key_file);
+  upstream->set_api_version("2025-09-18");
+  upstream->set_max_connections(64);
+  upstream->mutable_connect_timeout()->set_seconds(2);
+  upstream->mutable_default_timeout()->set_seconds(20);
+  if (options.configure) options.configure(config);
+  auto gateway = gateway::server::Gateway::Start(config);
+  if (!gateway.ok()) {
+    ADD_FAILURE() << "gateway: " << gateway.status();
+    return nullptr;
+  }
+  harness->gateway_ = *std::move(gateway);
+  harness->channel_ = grpc::CreateChannel(harness->gateway_->address(),
+                                          grpc::InsecureChannelCredentials());
+  return harness;
+}
+
+GatewayHarness::~GatewayHarness() {
+  // The gateway goes first: its calls may still be talking to the sandbox.
+  gateway_.reset();
+  sandbox_.reset();
+}
+
+std::string GatewayHarness::Connection(const std::string& type) const {
+  const auto& connections = seed()["connections"];
+  if (!connections.contains(type)) {
+    ADD_FAILURE() << "no seeded connection of type " << type;
+    return "";
+  }
+  return connections[type].get<std::string>();
+}
+
+nlohmann::ordered_json GatewayHarness::LastExchange(const std::string& operation_id) {
+  nlohmann::ordered_json requests = upstream_->Requests(operation_id);
+  if (!requests.is_array() || requests.empty()) {
+    ADD_FAILURE() << "the sandbox saw no request for " << operation_id;
+    return nullptr;
+  }
+  return requests.back();
+}
+
+int GatewayHarness::Count(const std::string& operation_id) {
+  return upstream_->Counter(operation_id);
+}
+
+}  // namespace testsupport
