@@ -1,0 +1,138 @@
+// polytomic-bench: loads one unary RPC of the contract on a gRPC server (the
+// gateway, or polytomic-echo-server for the floor) and reports latency
+// percentiles, throughput and errors; see grpc_load.h for the method.
+//
+//   polytomic-bench --target 127.0.0.1:15051 --method GetBulkSync
+//           --request '{"id":"0b7d8f6e-3c1a-4b2e-9f5d-6a7e8c9d0f1a"}'
+//           --concurrency 64 --duration 10s --pid $(pidof polytomic-gateway)
+//
+// Exit codes: 0 all measured calls succeeded, 1 some failed (the report is
+// printed either way) or the target was unreachable, 2 usage error.
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "client/bench/flag_set.h"
+#include "client/bench/grpc_load.h"
+#include "client/bench/proc_stats.h"
+#include "client/bench/report.h"
+#include "client/ctl/command_line.h"
+#include "client/ctl/contract.h"
+#include "client/ctl/request_builder.h"
+
+namespace client::bench {
+namespace {
+
+// PidObserver samples --pid during the measured window.
+class PidObserver final : public WindowObserver {
+ public:
+  explicit PidObserver(pid_t pid) : sampler_(pid, absl::Milliseconds(100)) {}
+  void OnLoadStart() override { sampler_.Baseline(); }
+  void OnWindowStart() override { sampler_.Start(); }
+  void OnWindowEnd() override { sampler_.Stop(); }
+  ProcWindow window() const { return sampler_.window(); }
+
+ private:
+  ProcSampler sampler_;
+};
+
+int UsageError(absl::string_view message) {
+  std::cerr << "polytomic-bench: " << message << " (see --help)\n";
+  return 2;
+}
+
+int Main(int argc, char** argv) {
+  GrpcLoadOptions options;
+  options.target = "127.0.0.1:50051";
+  std::string method;
+  std::string request_json = "{}";
+  std::vector<std::string> headers;
+  int pid = 0;
+  bool json = false;
+  FlagSet flags(
+      "polytomic-bench: load one unary RPC and report latency and "
+      "throughput.\n"
+      "  polytomic-bench --target HOST:PORT --method GetBulkSync "
+      "--request '{\"id\":\"...\"}' [--concurrency C | --rate R]");
+  flags.String("target", &options.target, "server HOST:PORT");
+  flags.String("method", &method,
+               "RPC, bare (GetBulkSync) or full "
+               "(polytomic.v1.BulkSyncService/GetBulkSync)");
+  flags.String("request", &request_json,
+               "request as JSON (protobuf JSON mapping)");
+  flags.Int("channels", &options.channels,
+            "gRPC channels, each its own connection");
+  flags.Int("concurrency", &options.concurrency,
+            "closed loop: calls in flight");
+  flags.Double("rate", &options.rate,
+               "fixed rate: calls per second, instead of --concurrency");
+  flags.Duration("duration", &options.duration, "measured window");
+  flags.Duration("warmup", &options.warmup, "warm-up before the window");
+  flags.Duration("timeout", &options.call_timeout, "per-call deadline");
+  flags.Repeated("header", &headers, "K=V call metadata; repeatable");
+  flags.Int("pid", &pid,
+            "also sample this process (threads, VmRSS) during the window");
+  flags.Bool("json", &json, "print the report as one JSON object");
+  absl::Status parsed =
+      flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
+  if (absl::IsCancelled(parsed)) {
+    std::cout << flags.Usage();
+    return 0;
+  }
+  if (!parsed.ok()) return UsageError(parsed.message());
+  if (method.empty()) return UsageError("--method is required");
+  if (flags.WasSet("rate") && flags.WasSet("concurrency")) {
+    return UsageError("--rate and --concurrency exclude each other");
+  }
+  if (flags.WasSet("rate") && options.rate <= 0) {
+    return UsageError("--rate must be positive");
+  }
+  if (options.duration <= absl::ZeroDuration()) {
+    return UsageError("--duration must be positive");
+  }
+  for (const std::string& header : headers) {
+    absl::StatusOr<std::pair<std::string, std::string>> kv =
+        ctl::ParseHeader(header);
+    if (!kv.ok()) return UsageError(kv.status().message());
+    options.metadata.push_back(*kv);
+  }
+
+  absl::StatusOr<ctl::Contract> contract = ctl::Contract::Load();
+  if (!contract.ok()) return UsageError(contract.status().message());
+  absl::StatusOr<const google::protobuf::MethodDescriptor*> descriptor =
+      contract->FindMethod(method);
+  if (!descriptor.ok()) return UsageError(descriptor.status().message());
+  absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
+      ctl::BuildRequest(*(*descriptor)->input_type(), request_json, {});
+  if (!request.ok()) return UsageError(request.status().message());
+  options.method_path = ctl::GrpcMethodPath(**descriptor);
+  options.request = (*request)->SerializeAsString();
+
+  std::optional<PidObserver> observer;
+  if (pid > 0) observer.emplace(pid);
+  GrpcLoadGenerator load(options);
+  Report report;
+  report.tool = absl::StrCat("polytomic-bench ", options.method_path);
+  absl::Status status =
+      load.Run(observer.has_value() ? &*observer : nullptr, &report);
+  if (!status.ok()) {
+    std::cerr << "polytomic-bench: " << status.message() << "\n";
+    return 1;
+  }
+  if (observer.has_value()) {
+    report.target_pid = pid;
+    report.target_process = observer->window();
+  }
+  if (absl::StatusOr<ProcStatus> self = ReadProcStatus(0); self.ok()) {
+    report.self = *self;
+  }
+  std::cout << (json ? FormatJson(report) : FormatText(report));
+  return report.calls == report.ok_calls ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace client::bench
+
+int main(int argc, char** argv) { return client::bench::Main(argc, argv); }

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Measures the gateway side by side with the physical floor of this machine,
+# in one run, over loopback against the sandbox emulator:
+#
+#  1. Added latency of a pass-through call (concurrency 1):
+#       gateway p50 - (direct libcurl call to the sandbox p50 + bare gRPC echo p50)
+#  2. 1,000 calls in flight against a 10 ms upstream: errors, the gateway's
+#     thread count before/after, its memory growth per in-flight call, and
+#     throughput against the ideal 1000 / 10 ms = 100,000 calls/s.
+#
+# Usage: client/bench/run_benchmarks.sh [DURATION (default 10s)]
+# Run deploy/build.sh first. Prints a summary; raw JSON reports stay in $out.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+bin="$root/build/bin"
+duration=${1:-10s}
+out=$(mktemp -d /tmp/polytomic-bench.XXXXXX)
+key="bench-upstream-key-0001"
+echo "$key" > "$out/key"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+# wait_for FILE PATTERN: waits until a server has printed its address line.
+wait_for() {
+  for _ in $(seq 1 200); do
+    grep -q "$2" "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
+}
+# field JSON_FILE NAME: a number from a one-line JSON report.
+field() { sed -n "s/.*\"$2\":\([-0-9.]*\).*/\1/p" "$1" | head -1; }
+
+start_sandbox() {  # start_sandbox THREADS LOG
+  "$bin/polytomic-sandbox" --listen 127.0.0.1:0 --api-key "$key" --seed --threads "$1" > "$2" 2>&1 &
+  pids+=($!)
+  wait_for "$2" "listening on"
+  sandbox_url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$2" | head -1)
+  sync_id=$(sed -n 's/.*"bulk_syncs":\["\([^"]*\)".*/\1/p' "$2" | head -1)
+}
+start_gateway() {  # start_gateway MAX_CONNECTIONS LOG
+  cat > "$out/gateway.yaml" <<EOF
+listener: {address: "127.0.0.1:0"}
+upstream: {base_url: "$sandbox_url", api_key_file: "$out/key", max_connections: $1}
+EOF
+  "$bin/polytomic-gateway" --config "$out/gateway.yaml" > "$2" 2>&1 &
+  gateway_pid=$!
+  pids+=($gateway_pid)
+  wait_for "$2" "serving"
+  gateway_addr=$(sed -n 's/.* on \(127.0.0.1:[0-9]*\).*/\1/p' "$2" | head -1)
+}
+
+echo "== 1. added latency of a pass-through call (concurrency 1, $duration each)"
+start_sandbox 64 "$out/sandbox1.log"
+request="{\"id\":\"$sync_id\"}"
+start_gateway 64 "$out/gateway1.log"
+"$bin/polytomic-echo-server" --listen 127.0.0.1:0 > "$out/echo.log" 2>&1 &
+pids+=($!)
+wait_for "$out/echo.log" "listening on"
+echo_addr=$(sed -n 's/.*listening on \(127.0.0.1:[0-9]*\).*/\1/p' "$out/echo.log")
+
+"$bin/polytomic-http-bench" --url "$sandbox_url/api/bulk/syncs/$sync_id" \
+  --header "Authorization: Bearer $key" --header "X-Polytomic-Version: 2025-09-18" \
+  --connections 1 --concurrency 1 --duration "$duration" --warmup 2s --json > "$out/direct.json"
+"$bin/polytomic-bench" --target "$echo_addr" --method GetBulkSync --request "$request" \
+  --channels 1 --concurrency 1 --duration "$duration" --warmup 2s --json > "$out/echo.json"
+"$bin/polytomic-bench" --target "$gateway_addr" --method GetBulkSync --request "$request" \
+  --channels 1 --concurrency 1 --duration "$duration" --warmup 2s --json > "$out/gateway.json"
+direct=$(field "$out/direct.json" p50_us)
+echo_p50=$(field "$out/echo.json" p50_us)
+gateway=$(field "$out/gateway.json" p50_us)
+added=$(awk -v g="$gateway" -v d="$direct" -v e="$echo_p50" 'BEGIN{printf "%.1f", g-(d+e)}')
+printf '   direct libcurl p50 %s us, echo p50 %s us, gateway p50 %s us\n' "$direct" "$echo_p50" "$gateway"
+printf '   added latency: %s us (target <= 100 us)\n' "$added"
+cleanup; pids=()
+
+echo "== 2. 1,000 calls in flight against a 10 ms upstream ($duration)"
+start_sandbox 1100 "$out/sandbox2.log"
+request="{\"id\":\"$sync_id\"}"
+curl -sf -X POST "$sandbox_url/_sandbox/faults" -H 'Content-Type: application/json' \
+  -d '{"operation":"bulkSync.get","kind":"latency","latency_ms":10,"count":0}' > /dev/null
+start_gateway 1000 "$out/gateway2.log"
+"$bin/polytomic-bench" --target "$gateway_addr" --method GetBulkSync --request "$request" \
+  --channels 8 --concurrency 1000 --duration "$duration" --warmup 3s --timeout 30s \
+  --pid "$gateway_pid" --json > "$out/load.json" || true
+calls=$(field "$out/load.json" calls)
+ok=$(field "$out/load.json" ok)
+throughput=$(field "$out/load.json" throughput)
+threads_idle=$(field "$out/load.json" threads_idle)
+threads_max=$(field "$out/load.json" threads_max)
+rss_idle=$(field "$out/load.json" rss_idle_kb)
+rss_peak=$(field "$out/load.json" rss_peak_kb)
+in_flight=$(field "$out/load.json" avg_in_flight)
+per_call=$(awk -v a="$rss_idle" -v b="$rss_peak" -v n="$in_flight" 'BEGIN{printf "%.1f", (b-a)/n}')
+ratio=$(awk -v t="$throughput" 'BEGIN{printf "%.1f", 100*t/100000}')
+printf '   calls %s, ok %s, errors %s, throughput %s calls/s (%s%% of 100,000)\n' \
+  "$calls" "$ok" "$((calls - ok))" "$throughput" "$ratio"
+printf '   gateway threads idle %s, max under load %s\n' "$threads_idle" "$threads_max"
+printf '   gateway RSS idle %s KiB, peak %s KiB: %s KiB per in-flight call (target <= 32)\n' \
+  "$rss_idle" "$rss_peak" "$per_call"
+printf '   p50 %s us, p99 %s us\n' "$(field "$out/load.json" p50_us)" "$(field "$out/load.json" p99_us)"
+echo "raw reports: $out"

@@ -1,0 +1,369 @@
+// End-to-end: the built polytomic-sandbox and polytomic-gateway, each a
+// process on port 0, driven with the built polytomicctl. What the CLI prints
+// is checked against what the sandbox holds, read over plain HTTP.
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "nlohmann/json.hpp"
+#include "tests/support/process.h"
+#include "tests/support/sandbox_client.h"
+
+namespace {
+
+using ::testing::ContainsRegex;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAreArray;
+using testsupport::ExitStatus;
+using testsupport::Process;
+using testsupport::ProcessOptions;
+using testsupport::RunResult;
+
+constexpr char kApiKey[] = "e2e-polytomicctl-key";
+// Generous: the binaries start in well under a second, but CI machines are
+// shared. Nothing here waits for the timeout unless something is broken.
+constexpr absl::Duration kStartTimeout = absl::Seconds(60);
+constexpr absl::Duration kRunTimeout = absl::Seconds(60);
+constexpr int kContractMethods = 50;
+
+// TempFile writes `contents` to a new file under the test's temp dir and
+// removes it on destruction.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& contents) {
+    std::string pattern = ::testing::TempDir() + "polytomicctl_e2e_XXXXXX";
+    const int fd = mkstemp(pattern.data());
+    if (fd < 0) return;
+    close(fd);
+    path_ = pattern;
+    std::ofstream(path_) << contents;
+  }
+  ~TempFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// ParseJson parses a program's output; a failure (not an exception) when it
+// is not JSON.
+nlohmann::json ParseJson(const std::string& text) {
+  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded()) {
+    ADD_FAILURE() << "not JSON:\n" << text;
+    return nlohmann::json::object();
+  }
+  return json;
+}
+
+// Describe renders a run for failure messages.
+std::string Describe(const RunResult& run) {
+  return absl::StrCat(run.status.ToString(), "\n--- stdout:\n", run.out,
+                      "--- stderr:\n", run.err);
+}
+
+// StopAndExpectCleanExit sends SIGTERM and expects exit code 0.
+void StopAndExpectCleanExit(Process& process, const std::string& name) {
+  EXPECT_TRUE(process.Signal(SIGTERM)) << name << " was already gone";
+  std::optional<ExitStatus> exit = process.WaitForExit(kStartTimeout);
+  ASSERT_TRUE(exit.has_value()) << name << " ignored SIGTERM";
+  EXPECT_TRUE(exit->Succeeded()) << name << ": " << exit->ToString() << "\n"
+                                 << process.Stderr();
+}
+
+class PolytomicctlE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NO_FATAL_FAILURE(StartSandbox());
+    ASSERT_NO_FATAL_FAILURE(StartGateway());
+  }
+
+  // Every test ends with both servers stopping cleanly on SIGTERM.
+  void TearDown() override {
+    if (gateway_ != nullptr) {
+      StopAndExpectCleanExit(*gateway_, "polytomic-gateway");
+    }
+    if (sandbox_ != nullptr) {
+      StopAndExpectCleanExit(*sandbox_, "polytomic-sandbox");
+    }
+  }
+
+  void StartSandbox() {
+    absl::StatusOr<std::unique_ptr<Process>> sandbox = Process::Start(
+        POLYTOMIC_SANDBOX_BIN,
+        {"--listen", "127.0.0.1:0", "--api-key", kApiKey, "--seed"});
+    ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+    sandbox_ = *std::move(sandbox);
+    std::optional<std::vector<std::string>> listening = sandbox_->WaitForLine(
+        Process::kStdout,
+        std::regex("^polytomic-sandbox listening on (http://127\\.0\\.0\\.1:"
+                   "[0-9]+) "),
+        kStartTimeout);
+    ASSERT_TRUE(listening.has_value())
+        << "the sandbox did not start:\n"
+        << sandbox_->Stdout() << sandbox_->Stderr();
+    sandbox_url_ = (*listening)[1];
+    std::optional<std::vector<std::string>> seeded = sandbox_->WaitForLine(
+        Process::kStdout, std::regex("^seeded: (.*)$"), kStartTimeout);
+    ASSERT_TRUE(seeded.has_value()) << sandbox_->Stdout();
+    seed_ = ParseJson((*seeded)[1]);
+    ASSERT_GE(seed_["bulk_syncs"].size(), 2) << seed_.dump();
+    upstream_ =
+        std::make_unique<testsupport::SandboxClient>(sandbox_url_, kApiKey);
+  }
+
+  void StartGateway() {
+    key_file_ = std::make_unique<TempFile>(kApiKey);
+    ASSERT_FALSE(key_file_->path().empty());
+    absl::StatusOr<std::unique_ptr<Process>> gateway =
+        Process::Start(POLYTOMIC_GATEWAY_BIN,
+                       {"--listen", "127.0.0.1:0", "--upstream", sandbox_url_,
+                        "--api_key_file", key_file_->path()});
+    ASSERT_TRUE(gateway.ok()) << gateway.status();
+    gateway_ = *std::move(gateway);
+    std::optional<std::vector<std::string>> serving = gateway_->WaitForLine(
+        Process::kStdout,
+        std::regex("^polytomic-gateway: serving ([0-9]+) services on (\\S+) "
+                   "\\(upstream (\\S+)\\)"),
+        kStartTimeout);
+    ASSERT_TRUE(serving.has_value())
+        << "the gateway did not start:\n"
+        << gateway_->Stdout() << gateway_->Stderr();
+    EXPECT_EQ((*serving)[3], sandbox_url_);
+    gateway_address_ = (*serving)[2];
+  }
+
+  // Ctl runs polytomicctl against the gateway: `--addr` first, then `args`.
+  RunResult Ctl(const std::vector<std::string>& args,
+                const ProcessOptions& options = {}) {
+    std::vector<std::string> argv = {"--addr", gateway_address_, "--timeout",
+                                     "30s"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    absl::StatusOr<RunResult> run =
+        testsupport::RunProcess(POLYTOMICCTL_BIN, argv, kRunTimeout, options);
+    if (!run.ok()) {
+      ADD_FAILURE() << run.status();
+      return RunResult{ExitStatus{false, 0, SIGKILL}, "", ""};
+    }
+    return *std::move(run);
+  }
+
+  // SeededSync is the id of the i-th seeded bulk sync.
+  std::string SeededSync(size_t i) const {
+    return seed_.at("bulk_syncs").at(i).get<std::string>();
+  }
+
+  // UpstreamSync reads a bulk sync straight from the sandbox.
+  nlohmann::json UpstreamSync(const std::string& id) {
+    testsupport::SandboxClient::Reply reply =
+        upstream_->Get("/api/bulk/syncs/" + id);
+    EXPECT_EQ(reply.status, 200) << reply.body << reply.error;
+    if (reply.status != 200) return nullptr;
+    return ParseJson(reply.body)["data"];
+  }
+
+  std::unique_ptr<Process> sandbox_;
+  std::unique_ptr<Process> gateway_;
+  std::unique_ptr<TempFile> key_file_;
+  std::unique_ptr<testsupport::SandboxClient> upstream_;
+  std::string sandbox_url_;
+  std::string gateway_address_;
+  nlohmann::json seed_;
+};
+
+TEST_F(PolytomicctlE2eTest, ListShowsEveryContractMethodWithItsRoute) {
+  const RunResult run = Ctl({"list"});
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  const std::regex method_line(
+      "^  polytomic\\.v1\\.[A-Za-z]+Service/[A-Za-z]+ +"
+      "(GET|POST|PUT|PATCH|DELETE) +/api/\\S+$");
+  int methods = 0;
+  for (absl::string_view line : absl::StrSplit(run.out, '\n')) {
+    if (std::regex_search(std::string(line), method_line)) ++methods;
+  }
+  EXPECT_EQ(methods, kContractMethods) << run.out;
+  EXPECT_THAT(run.out, ContainsRegex("BulkSyncService/GetBulkSync +GET +"
+                                     "/api/bulk/syncs/\\{id\\}"));
+  EXPECT_THAT(run.err, IsEmpty());
+}
+
+TEST_F(PolytomicctlE2eTest, ListBulkSyncsPrintsTheSeededSyncs) {
+  const RunResult run = Ctl({"ListBulkSyncs"});
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  EXPECT_THAT(run.err, IsEmpty());
+  nlohmann::json response = ParseJson(run.out);
+  std::vector<std::string> ids;
+  for (const nlohmann::json& sync : response["data"]) {
+    ids.push_back(sync["id"].get<std::string>());
+  }
+  EXPECT_THAT(ids, UnorderedElementsAreArray(
+                       seed_["bulk_syncs"].get<std::vector<std::string>>()));
+}
+
+TEST_F(PolytomicctlE2eTest, GetBulkSyncMatchesTheUpstream) {
+  const std::string id = SeededSync(0);
+  const RunResult run = Ctl({"GetBulkSync", "--id=" + id});
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  nlohmann::json printed = ParseJson(run.out);
+  nlohmann::json upstream = UpstreamSync(id);
+  ASSERT_TRUE(upstream.is_object());
+  EXPECT_EQ(printed["data"]["id"], id);
+  EXPECT_EQ(printed["data"]["name"], upstream["name"]);
+  // Printed with the API's wire names.
+  EXPECT_EQ(printed["data"]["source_connection_id"],
+            upstream["source_connection_id"]);
+}
+
+TEST_F(PolytomicctlE2eTest, GetBulkSyncReadsTheRequestFromStdin) {
+  const std::string id = SeededSync(1);
+  TempFile request(nlohmann::json{{"id", id}}.dump());
+  ProcessOptions options;
+  options.stdin_path = request.path();
+  const RunResult run = Ctl({"GetBulkSync", "-"}, options);
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  nlohmann::json printed = ParseJson(run.out);
+  EXPECT_EQ(printed["data"]["name"], UpstreamSync(id)["name"]);
+}
+
+TEST_F(PolytomicctlE2eTest, CreateBulkSyncFromJsonAndFlags) {
+  const std::string source = seed_["connections"]["postgresql"];
+  const std::string destination = seed_["connections"]["s3"];
+  const RunResult run = Ctl({
+      "CreateBulkSync",
+      R"({"bulk_sync": {"name": "e2e: made by polytomicctl",
+                        "destination_configuration": {"format": "csv"}}})",
+      "--bulk_sync.source_connection_id=" + source,
+      "--bulk_sync.destination_connection_id=" + destination,
+      "--bulk_sync.mode=snapshot",
+      R"(--bulk_sync.default_schedule={"frequency": "daily", "hour": "4"})",
+      "--bulk_sync.default_schedule.minute=45",
+      R"(--bulk_sync.destination_configuration={"format": "parquet",
+                                                "path_prefix": "e2e"})",
+      "--bulk_sync.data_cutoff_timestamp=2024-01-31T00:00:00Z",
+  });
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  nlohmann::json printed = ParseJson(run.out);
+  const std::string id = printed["data"]["id"];
+  ASSERT_FALSE(id.empty()) << run.out;
+
+  nlohmann::json stored = UpstreamSync(id);
+  EXPECT_EQ(stored["name"], "e2e: made by polytomicctl");
+  EXPECT_EQ(stored["source_connection_id"], source);
+  EXPECT_EQ(stored["destination_connection_id"], destination);
+  EXPECT_EQ(stored["mode"], "snapshot");
+  EXPECT_EQ(stored["default_schedule"]["frequency"], "daily");
+  EXPECT_EQ(stored["default_schedule"]["hour"], "4");
+  EXPECT_EQ(stored["default_schedule"]["minute"], "45");
+  // The flag replaced the JSON's configuration.
+  EXPECT_EQ(stored["destination_configuration"],
+            (nlohmann::json{{"format", "parquet"}, {"path_prefix", "e2e"}}));
+  EXPECT_THAT(stored["data_cutoff_timestamp"].get<std::string>(),
+              HasSubstr("2024-01-31T00:00:00"));
+}
+
+TEST_F(PolytomicctlE2eTest, ActivateBulkSyncChangesTheUpstream) {
+  const std::string id = SeededSync(0);
+  ASSERT_EQ(UpstreamSync(id)["active"], true);
+
+  RunResult run = Ctl({"ActivateBulkSync", "--id=" + id, "--active=false"});
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  EXPECT_EQ(UpstreamSync(id)["active"], false);
+
+  // A bare bool flag means true.
+  run = Ctl({"ActivateBulkSync", "--id=" + id, "--active"});
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  EXPECT_EQ(UpstreamSync(id)["active"], true);
+}
+
+TEST_F(PolytomicctlE2eTest, MalformedIdIsInvalidArgumentNamingTheField) {
+  const RunResult run = Ctl({"GetBulkSync", "--id=not-a-uuid"});
+  EXPECT_TRUE(run.status.exited);
+  EXPECT_EQ(run.status.code, 1) << Describe(run);
+  EXPECT_THAT(run.out, IsEmpty());
+  EXPECT_THAT(run.err, ContainsRegex("^ERROR INVALID_ARGUMENT: "));
+  EXPECT_THAT(run.err, ContainsRegex("\n  BadRequest:\n    id: "));
+  // Rejected by the gateway: the upstream never saw it.
+  EXPECT_EQ(upstream_->Counter("bulkSync.get"), 0);
+}
+
+TEST_F(PolytomicctlE2eTest, UnknownIdIsNotFoundWithTheUpstreamReason) {
+  const RunResult run =
+      Ctl({"GetBulkSync", "--id=00000000-0000-4000-8000-000000000000"});
+  EXPECT_TRUE(run.status.exited);
+  EXPECT_EQ(run.status.code, 1) << Describe(run);
+  EXPECT_THAT(run.out, IsEmpty());
+  EXPECT_THAT(run.err, ContainsRegex("^ERROR NOT_FOUND: "));
+  EXPECT_THAT(run.err,
+              ContainsRegex("\n  ErrorInfo: reason=UPSTREAM_NOT_FOUND "));
+  EXPECT_GE(upstream_->Counter("bulkSync.get"), 1);  // It went upstream.
+}
+
+TEST_F(PolytomicctlE2eTest, UsageErrorsExitTwoWithoutCalling) {
+  const std::vector<std::vector<std::string>> usage_errors = {
+      {"NoSuchMethod"},
+      {"GetBulkSync", "--no_such_field=1"},
+      {"GetBulkSync", "--id"},
+      {"GetBulkSync", "{not json"},
+      {"GetBulkSync", "{}", "{}"},
+      {"list", "extra"},
+  };
+  for (const std::vector<std::string>& args : usage_errors) {
+    const RunResult run = Ctl(args);
+    EXPECT_TRUE(run.status.exited) << args.front();
+    EXPECT_EQ(run.status.code, 2) << args.front() << "\n" << Describe(run);
+    EXPECT_THAT(run.err, HasSubstr("polytomicctl: ")) << args.front();
+    EXPECT_THAT(run.out, IsEmpty()) << args.front();
+  }
+  // An unknown global flag, and no command at all.
+  for (const std::vector<std::string>& argv :
+       std::vector<std::vector<std::string>>{{"--verbose", "list"}, {}}) {
+    absl::StatusOr<RunResult> run =
+        testsupport::RunProcess(POLYTOMICCTL_BIN, argv, kRunTimeout);
+    ASSERT_TRUE(run.ok()) << run.status();
+    EXPECT_EQ(run->status.code, 2) << Describe(*run);
+  }
+  EXPECT_EQ(upstream_->Counter("bulkSync.get"), 0);
+}
+
+TEST_F(PolytomicctlE2eTest, DryRunPrintsTheRequestWithoutCalling) {
+  const std::string id = SeededSync(0);
+  const RunResult run =
+      Ctl({"--dry-run", "StartBulkSync", "--id=" + id, "--test"});
+  // Global flags go before the command; Ctl put --addr first, so this is
+  // `polytomicctl --addr A --timeout T --dry-run StartBulkSync ...`.
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  EXPECT_THAT(run.out,
+              HasSubstr("# /polytomic.v1.BulkSyncService/StartBulkSync\n"));
+  const nlohmann::json request =
+      ParseJson(run.out.substr(run.out.find('\n') + 1));
+  EXPECT_EQ(request, (nlohmann::json{{"id", id}, {"test", true}}));
+  EXPECT_EQ(upstream_->Counter("bulkSync.start"), 0);
+}
+
+TEST_F(PolytomicctlE2eTest, StoppedGatewayIsUnavailable) {
+  StopAndExpectCleanExit(*gateway_, "polytomic-gateway");
+  EXPECT_THAT(gateway_->Stdout(), HasSubstr("stopping (signal 15)"));
+  gateway_.reset();
+
+  const RunResult run = Ctl({"GetBulkSync", "--id=" + SeededSync(0)});
+  EXPECT_EQ(run.status.code, 1) << Describe(run);
+  EXPECT_THAT(run.err, ContainsRegex("^ERROR UNAVAILABLE: "));
+}
+
+}  // namespace
