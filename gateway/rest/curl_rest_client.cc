@@ -23,6 +23,9 @@ namespace {
 // wakes it at once, so this only bounds the latency of curl's own timers.
 constexpr int kPollTimeoutMs = 1000;
 
+// Size of each transfer's receive buffer: libcurl's minimum.
+constexpr long kReceiveBufferBytes = 1024;
+
 // Transfer is one request from Send until its callback ran.
 struct Transfer {
   RestClient::RequestId id = 0;
@@ -172,6 +175,10 @@ class CurlRestClient::Loop {
     curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
+    // curl's default 16 KiB receive buffer per transfer dominates the memory
+    // of a call in flight; Polytomic answers are a few KiB, and larger ones
+    // just take more reads.
+    curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);

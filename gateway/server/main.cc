@@ -5,6 +5,8 @@
 //                     [--upstream URL] [--api_key_file PATH]
 //
 // SIGTERM or SIGINT: stop taking calls, give calls in flight 10 s, exit 0.
+#include <malloc.h>
+
 #include <csignal>
 #include <iostream>
 
@@ -33,6 +35,10 @@ std::optional<std::string> FlagOrNone(const absl::Flag<std::string>& flag) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // glibc gives each busy thread its own malloc arena; with gRPC's threads and
+  // the curl loop sharing a call's memory, per-thread arenas fragment and
+  // grow RSS by ~4 KiB per call in flight. Two arenas are enough for two cores.
+  mallopt(M_ARENA_MAX, 2);
   absl::SetProgramUsageMessage(
       "polytomic-gateway --config FILE [--listen HOST:PORT] [--upstream URL] "
       "[--api_key_file PATH]");
