@@ -1,7 +1,8 @@
 // key_file_credentials.h: one upstream account whose Bearer API key is read
 // from a file.
 //
-//   ASSIGN_OR_RETURN(auto credentials, KeyFileCredentials::Load("/run/secrets/polytomic"));
+//   ASSIGN_OR_RETURN(auto credentials,
+//   KeyFileCredentials::Load("/run/secrets/polytomic"));
 //   gateway::CredentialSource& source = *credentials;
 //
 // The key is the file's first line, trimmed. Errors name the file, never the
@@ -29,7 +30,8 @@ class KeyFileCredentials final : public CredentialSource {
       absl::string_view account) const override;
 
  private:
-  explicit KeyFileCredentials(std::string header) : header_(std::move(header)) {}
+  explicit KeyFileCredentials(std::string header)
+      : header_(std::move(header)) {}
   const std::string header_;
 };
 

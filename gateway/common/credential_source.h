@@ -1,7 +1,8 @@
 // credential_source.h: where the gateway gets the upstream Authorization
 // header for a Polytomic account.
 //
-//   ASSIGN_OR_RETURN(std::string authorization, source.Authorization("default"));
+//   ASSIGN_OR_RETURN(std::string authorization,
+//   source.Authorization("default"));
 //   request.headers.emplace_back("Authorization", std::move(authorization));
 //
 // Implementations live in gateway/auth. The returned header value is a secret:

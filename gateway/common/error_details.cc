@@ -13,12 +13,14 @@ absl::Status ErrorWithInfo(absl::StatusCode code, absl::string_view message,
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));
   info.set_domain(std::string(kErrorDomain));
-  for (const auto& [key, value] : metadata) (*info.mutable_metadata())[key] = value;
+  for (const auto& [key, value] : metadata)
+    (*info.mutable_metadata())[key] = value;
   AttachDetail(status, info);
   return status;
 }
 
-void AttachDetail(absl::Status& status, const google::protobuf::Message& detail) {
+void AttachDetail(absl::Status& status,
+                  const google::protobuf::Message& detail) {
   status.SetPayload(
       absl::StrCat("type.googleapis.com/", detail.GetDescriptor()->full_name()),
       absl::Cord(detail.SerializeAsString()));
@@ -40,13 +42,14 @@ absl::Status InvalidRequest(
   std::vector<std::string> parts;
   google::rpc::BadRequest bad_request;
   for (const auto& violation : violations) {
-    parts.push_back(absl::StrCat(violation.field(), ": ", violation.description()));
+    parts.push_back(
+        absl::StrCat(violation.field(), ": ", violation.description()));
     *bad_request.add_field_violations() = violation;
   }
-  absl::Status status =
-      ErrorWithInfo(absl::StatusCode::kInvalidArgument,
-                    absl::StrCat("invalid request: ", absl::StrJoin(parts, "; ")),
-                    "INVALID_REQUEST", {});
+  absl::Status status = ErrorWithInfo(
+      absl::StatusCode::kInvalidArgument,
+      absl::StrCat("invalid request: ", absl::StrJoin(parts, "; ")),
+      "INVALID_REQUEST", {});
   AttachDetail(status, bad_request);
   return status;
 }

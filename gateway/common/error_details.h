@@ -7,7 +7,8 @@
 //
 //   absl::Status s = ErrorWithInfo(absl::StatusCode::kNotFound,
 //                                  "bulkSync.get: bulk sync not found",
-//                                  "UPSTREAM_NOT_FOUND", {{"http_status", "404"}});
+//                                  "UPSTREAM_NOT_FOUND", {{"http_status",
+//                                  "404"}});
 //   AttachDetail(s, bad_request);
 #ifndef GATEWAY_COMMON_ERROR_DETAILS_H_
 #define GATEWAY_COMMON_ERROR_DETAILS_H_
@@ -33,13 +34,14 @@ absl::Status ErrorWithInfo(absl::StatusCode code, absl::string_view message,
                            const std::map<std::string, std::string>& metadata);
 
 // AttachDetail adds `detail` (a google.rpc detail message) to a non-OK status.
-void AttachDetail(absl::Status& status, const google::protobuf::Message& detail);
+void AttachDetail(absl::Status& status,
+                  const google::protobuf::Message& detail);
 
 // GetDetail reads the detail of type T attached to `status`; false if absent.
 template <typename T>
 bool GetDetail(const absl::Status& status, T* detail) {
-  auto payload = status.GetPayload(
-      std::string("type.googleapis.com/") + T::descriptor()->full_name());
+  auto payload = status.GetPayload(std::string("type.googleapis.com/") +
+                                   T::descriptor()->full_name());
   return payload.has_value() && detail->ParseFromString(std::string(*payload));
 }
 

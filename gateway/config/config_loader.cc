@@ -58,8 +58,7 @@ nlohmann::json YamlToJson(const YAML::Node& node) {
   }
 }
 
-void DefaultDuration(google::protobuf::Duration* duration,
-                     int64_t seconds) {
+void DefaultDuration(google::protobuf::Duration* duration, int64_t seconds) {
   if (duration->seconds() == 0 && duration->nanos() == 0) {
     duration->set_seconds(seconds);
   }
@@ -86,19 +85,19 @@ absl::StatusOr<GatewayConfig> ParseConfig(absl::string_view text,
   try {
     json = YamlToJson(YAML::Load(std::string(text)));
   } catch (const YAML::Exception& e) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("configuration ", source, ": not YAML or JSON: ", e.what()));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "configuration ", source, ": not YAML or JSON: ", e.what()));
   }
   GatewayConfig config;
   if (json.is_null()) return config;  // an empty file
   if (!json.is_object()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("configuration ", source, ": the top level must be a map"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "configuration ", source, ": the top level must be a map"));
   }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(
-      json.dump(), &config, options);
+  auto status = google::protobuf::util::JsonStringToMessage(json.dump(),
+                                                            &config, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "configuration ", source, ": ", std::string(status.message())));
@@ -157,8 +156,10 @@ absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path,
     text << file.rdbuf();
     ASSIGN_OR_RETURN(config, ParseConfig(text.str(), path));
   }
-  if (overrides.listen) config.mutable_listener()->set_address(*overrides.listen);
-  if (overrides.upstream) config.mutable_upstream()->set_base_url(*overrides.upstream);
+  if (overrides.listen)
+    config.mutable_listener()->set_address(*overrides.listen);
+  if (overrides.upstream)
+    config.mutable_upstream()->set_base_url(*overrides.upstream);
   if (overrides.api_key_file) {
     config.mutable_upstream()->set_api_key_file(*overrides.api_key_file);
   }

@@ -1,6 +1,7 @@
 // config_loader.h: loads and checks the gateway configuration.
 //
-//   ASSIGN_OR_RETURN(GatewayConfig config, LoadConfig(flags.config_path, overrides));
+//   ASSIGN_OR_RETURN(GatewayConfig config, LoadConfig(flags.config_path,
+//   overrides));
 //
 // The file is YAML or JSON (JSON is read as YAML); its field names are the
 // proto names of gateway.config.v1.GatewayConfig. Defaults are applied to

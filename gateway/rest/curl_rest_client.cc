@@ -162,10 +162,10 @@ class CurlRestClient::Loop {
     const HttpRequest& request = transfer->request;
     absl::Duration remaining = request.deadline - absl::Now();
     if (remaining <= absl::ZeroDuration()) {
-      Finish(std::move(transfer),
-             absl::DeadlineExceededError(absl::StrCat(
-                 "upstream ", Describe(request), ": deadline passed before "
-                                                 "the request was sent")));
+      Finish(std::move(transfer), absl::DeadlineExceededError(absl::StrCat(
+                                      "upstream ", Describe(request),
+                                      ": deadline passed before "
+                                      "the request was sent")));
       return;
     }
     CURL* easy = TakeEasy();
@@ -187,10 +187,10 @@ class CurlRestClient::Loop {
         easy, CURLOPT_CONNECTTIMEOUT_MS,
         static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
     // Round up so a sub-millisecond remainder is not "no timeout" (0).
-    curl_easy_setopt(
-        easy, CURLOPT_TIMEOUT_MS,
-        static_cast<long>(std::max<int64_t>(
-            1, absl::ToInt64Milliseconds(remaining + absl::Microseconds(999)))));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                     static_cast<long>(std::max<int64_t>(
+                         1, absl::ToInt64Milliseconds(
+                                remaining + absl::Microseconds(999)))));
     if (request.method == "GET") {
       curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     } else {
@@ -206,7 +206,8 @@ class CurlRestClient::Loop {
     bool has_content_type = false;
     for (const auto& [name, value] : request.headers) {
       has_content_type |= absl::EqualsIgnoreCase(name, "content-type");
-      headers = curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
+      headers =
+          curl_slist_append(headers, absl::StrCat(name, ": ", value).c_str());
     }
     if (!request.body.empty() && !has_content_type) {
       headers = curl_slist_append(headers, "Content-Type: application/json");
@@ -335,8 +336,7 @@ CurlRestClient::CurlRestClient(std::unique_ptr<Loop> loop)
 
 CurlRestClient::~CurlRestClient() = default;
 
-RestClient::RequestId CurlRestClient::Send(HttpRequest request,
-                                           Callback done) {
+RestClient::RequestId CurlRestClient::Send(HttpRequest request, Callback done) {
   return loop_->Send(std::move(request), std::move(done));
 }
 

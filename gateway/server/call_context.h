@@ -72,9 +72,9 @@ class CallContext {
   const absl::Time deadline_;
 
   mutable std::mutex mu_;
-  RestClient* client_ = nullptr;     // guarded by mu_
+  RestClient* client_ = nullptr;        // guarded by mu_
   RestClient::RequestId upstream_ = 0;  // guarded by mu_
-  bool cancelled_ = false;           // guarded by mu_
+  bool cancelled_ = false;              // guarded by mu_
 };
 
 }  // namespace gateway::server

@@ -61,19 +61,18 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
 
   const Pipeline* pipeline = parts->pipeline.get();
   absl::Duration default_timeout = parts->default_timeout;
-  UnaryHandler handler = [pipeline, default_timeout](
-                             const translate::Route& route,
-                             grpc::CallbackServerContext* context,
-                             const grpc::ByteBuffer* request,
-                             grpc::ByteBuffer* response) {
-    return StartUnaryCall(pipeline, route, default_timeout, context, request,
-                          response);
-  };
+  UnaryHandler handler =
+      [pipeline, default_timeout](
+          const translate::Route& route, grpc::CallbackServerContext* context,
+          const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
+        return StartUnaryCall(pipeline, route, default_timeout, context,
+                              request, response);
+      };
   std::vector<std::string> names;
   for (const auto* service : services) {
-    ASSIGN_OR_RETURN(auto registered,
-                     ContractService::Create(service, parts->translator->routes(),
-                                             handler));
+    ASSIGN_OR_RETURN(
+        auto registered,
+        ContractService::Create(service, parts->translator->routes(), handler));
     parts->services.push_back(std::move(registered));
     names.push_back(service->full_name());
   }
@@ -87,9 +86,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   for (auto& service : parts->services) builder.RegisterService(service.get());
   parts->server = builder.BuildAndStart();
   if (parts->server == nullptr || port == 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", config.listener().address(),
-        " (listener.address): address in use or not local"));
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", config.listener().address(),
+                     " (listener.address): address in use or not local"));
   }
   for (const std::string& name : names) {
     parts->server->GetHealthCheckService()->SetServingStatus(name, true);

@@ -43,7 +43,9 @@ class Gateway {
   // address is "host:port" as bound.
   std::string address() const;
   // service_names lists the contract services served.
-  const std::vector<std::string>& service_names() const { return service_names_; }
+  const std::vector<std::string>& service_names() const {
+    return service_names_;
+  }
 
   // Shutdown stops taking calls, lets calls in flight finish until
   // `deadline`, then cancels the rest.

@@ -18,11 +18,13 @@
 #include "gateway/server/gateway.h"
 
 ABSL_FLAG(std::string, config, "", "YAML or JSON configuration file");
-ABSL_FLAG(std::string, listen, "", "host:port to serve on (overrides listener.address)");
+ABSL_FLAG(std::string, listen, "",
+          "host:port to serve on (overrides listener.address)");
 ABSL_FLAG(std::string, upstream, "",
           "Polytomic API base URL (overrides upstream.base_url)");
-ABSL_FLAG(std::string, api_key_file, "",
-          "file holding the Polytomic API key (overrides upstream.api_key_file)");
+ABSL_FLAG(
+    std::string, api_key_file, "",
+    "file holding the Polytomic API key (overrides upstream.api_key_file)");
 
 namespace {
 
@@ -55,7 +57,8 @@ int main(int argc, char** argv) {
   overrides.listen = FlagOrNone(FLAGS_listen);
   overrides.upstream = FlagOrNone(FLAGS_upstream);
   overrides.api_key_file = FlagOrNone(FLAGS_api_key_file);
-  auto config = gateway::config::LoadConfig(absl::GetFlag(FLAGS_config), overrides);
+  auto config =
+      gateway::config::LoadConfig(absl::GetFlag(FLAGS_config), overrides);
   if (!config.ok()) {
     std::cerr << "polytomic-gateway: " << config.status().message() << "\n";
     return 2;
@@ -65,8 +68,9 @@ int main(int argc, char** argv) {
     std::cerr << "polytomic-gateway: " << gateway.status().message() << "\n";
     return 1;
   }
-  std::cout << "polytomic-gateway: serving " << (*gateway)->service_names().size()
-            << " services on " << (*gateway)->address() << " (upstream "
+  std::cout << "polytomic-gateway: serving "
+            << (*gateway)->service_names().size() << " services on "
+            << (*gateway)->address() << " (upstream "
             << config->upstream().base_url() << ")" << std::endl;
 
   int signal = 0;

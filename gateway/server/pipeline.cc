@@ -14,7 +14,8 @@ void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
     std::move(done)(std::move(valid));
     return;
   }
-  absl::StatusOr<HttpRequest> http = translator_->ToHttp(route, call->request());
+  absl::StatusOr<HttpRequest> http =
+      translator_->ToHttp(route, call->request());
   if (!http.ok()) {
     std::move(done)(http.status());
     return;
@@ -25,13 +26,14 @@ void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
   }
   SendUpstream(
       call, *std::move(http),
-      [this, call, done = std::move(done)](
-          absl::StatusOr<HttpResponse> answer) mutable {
+      [this, call,
+       done = std::move(done)](absl::StatusOr<HttpResponse> answer) mutable {
         const translate::Route& route = call->route();
         absl::Status status =
-            answer.ok() ? translator_->FromHttp(route, *answer,
-                                                &call->response(), clock_->Now())
-                        : translator_->FromTransportError(route, answer.status());
+            answer.ok()
+                ? translator_->FromHttp(route, *answer, &call->response(),
+                                        clock_->Now())
+                : translator_->FromTransportError(route, answer.status());
         std::move(done)(std::move(status));
       });
 }

@@ -34,7 +34,7 @@ namespace gateway::server {
 class Pipeline {
  public:
   struct Options {
-    std::string api_version;  // X-Polytomic-Version
+    std::string api_version;          // X-Polytomic-Version
     std::string account = "default";  // upstream account calls act as
   };
   using Done = absl::AnyInvocable<void(absl::Status) &&>;

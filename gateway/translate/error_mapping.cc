@@ -28,11 +28,13 @@ struct Row {
 constexpr Row kRows[] = {
     {400, 400, absl::StatusCode::kInvalidArgument, "UPSTREAM_REJECTED_REQUEST"},
     {401, 401, absl::StatusCode::kUnavailable, "UPSTREAM_CREDENTIAL_REJECTED"},
-    {403, 403, absl::StatusCode::kPermissionDenied, "UPSTREAM_PERMISSION_DENIED"},
+    {403, 403, absl::StatusCode::kPermissionDenied,
+     "UPSTREAM_PERMISSION_DENIED"},
     {404, 404, absl::StatusCode::kNotFound, "UPSTREAM_NOT_FOUND"},
     {408, 408, absl::StatusCode::kDeadlineExceeded, "UPSTREAM_TIMEOUT"},
     {409, 409, absl::StatusCode::kAborted, "UPSTREAM_CONFLICT"},
-    {413, 413, absl::StatusCode::kInvalidArgument, "UPSTREAM_REQUEST_TOO_LARGE"},
+    {413, 413, absl::StatusCode::kInvalidArgument,
+     "UPSTREAM_REQUEST_TOO_LARGE"},
     {422, 422, absl::StatusCode::kInvalidArgument, "UPSTREAM_REJECTED_REQUEST"},
     {429, 429, absl::StatusCode::kResourceExhausted, "UPSTREAM_RATE_LIMITED"},
     {504, 504, absl::StatusCode::kDeadlineExceeded, "UPSTREAM_TIMEOUT"},
@@ -73,9 +75,10 @@ ApiError ReadApiError(const std::string& body) {
   return error;
 }
 
-// ProtoPath turns a wire path of the request body (`default_schedule.frequency`,
-// `schedule.dayOfWeek`, `fields[2].target`) into the proto field path of the
-// request (`bulk_sync.default_schedule.frequency`). Unknown parts are kept.
+// ProtoPath turns a wire path of the request body
+// (`default_schedule.frequency`, `schedule.dayOfWeek`, `fields[2].target`) into
+// the proto field path of the request (`bulk_sync.default_schedule.frequency`).
+// Unknown parts are kept.
 std::string ProtoPath(const Route& route, const WireSchema& schema,
                       absl::string_view wire_path) {
   const MessageInfo* info = route.input;
@@ -154,12 +157,13 @@ absl::Status UpstreamHttpError(const Route& route, const WireSchema& schema,
   } else {
     message = absl::StrCat(route.operation_id, ": upstream answered HTTP ",
                            response.status);
-    if (!api_error.message.empty()) absl::StrAppend(&message, ": ", api_error.message);
+    if (!api_error.message.empty())
+      absl::StrAppend(&message, ": ", api_error.message);
   }
   absl::Status status = ErrorWithInfo(code, message, reason, metadata);
 
-  if (code == absl::StatusCode::kInvalidArgument && api_error.fields.is_object() &&
-      !api_error.fields.empty()) {
+  if (code == absl::StatusCode::kInvalidArgument &&
+      api_error.fields.is_object() && !api_error.fields.empty()) {
     google::rpc::BadRequest bad_request;
     for (const auto& [wire_path, what] : api_error.fields.items()) {
       auto* violation = bad_request.add_field_violations();
@@ -183,10 +187,12 @@ absl::Status UpstreamTransportError(const Route& route,
                                     const absl::Status& transport) {
   std::map<std::string, std::string> metadata = {
       {"operation", route.operation_id}};
-  std::string message = absl::StrCat(route.operation_id, ": ", transport.message());
+  std::string message =
+      absl::StrCat(route.operation_id, ": ", transport.message());
   switch (transport.code()) {
     case absl::StatusCode::kDeadlineExceeded:
-      return ErrorWithInfo(transport.code(), message, "UPSTREAM_TIMEOUT", metadata);
+      return ErrorWithInfo(transport.code(), message, "UPSTREAM_TIMEOUT",
+                           metadata);
     case absl::StatusCode::kCancelled:
       return ErrorWithInfo(transport.code(), message, "CANCELLED", metadata);
     default:

@@ -162,8 +162,8 @@ Json JsonCodec::ToJson(const Message& message) const {
   return object;
 }
 
-Json JsonCodec::FieldsToJson(const Message& message,
-                             const std::vector<const FieldInfo*>& fields) const {
+Json JsonCodec::FieldsToJson(
+    const Message& message, const std::vector<const FieldInfo*>& fields) const {
   Json object = Json::object();
   for (const FieldInfo* field : fields) AppendField(message, *field, object);
   AppendAdditional(message, *schema_->Message(message.GetDescriptor()), object);
@@ -226,7 +226,8 @@ Json JsonCodec::SingularToJson(const Message& message,
     case FieldDescriptor::CPPTYPE_FLOAT:
       return r->GetFloat(message, d);
     case FieldDescriptor::CPPTYPE_ENUM: {
-      auto it = field.enum_info->wire_by_number.find(r->GetEnumValue(message, d));
+      auto it =
+          field.enum_info->wire_by_number.find(r->GetEnumValue(message, d));
       if (it == field.enum_info->wire_by_number.end()) return nullptr;
       return it->second;
     }
@@ -258,7 +259,8 @@ Json JsonCodec::RepeatedToJson(const Message& message,
     return object;
   }
   Json array = Json::array();
-  for (int i = 0; i < size; ++i) array.push_back(ElementToJson(message, field, i));
+  for (int i = 0; i < size; ++i)
+    array.push_back(ElementToJson(message, field, i));
   return array;
 }
 
@@ -375,7 +377,8 @@ absl::Status JsonCodec::SetField(const Json& json, const FieldInfo& field,
     }
     for (const auto& [key, member] : json.items()) {
       Message* entry = r->AddMessage(message, d);
-      entry->GetReflection()->SetString(entry, d->message_type()->map_key(), key);
+      entry->GetReflection()->SetString(entry, d->message_type()->map_key(),
+                                        key);
       absl::Status status = SetSingular(member, value_info, entry);
       if (!status.ok()) {
         r->ClearField(message, d);
@@ -483,7 +486,8 @@ absl::Status JsonCodec::AddElement(const Json& json, const FieldInfo& field,
       return absl::OkStatus();
     }
     case FieldDescriptor::CPPTYPE_MESSAGE:
-      return ReadMessageValue(json, field.well_known, r->AddMessage(message, d));
+      return ReadMessageValue(json, field.well_known,
+                              r->AddMessage(message, d));
     default:
       return TypeMismatch(field, "a supported type");
   }

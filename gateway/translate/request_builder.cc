@@ -29,7 +29,8 @@ std::string PercentEncode(absl::string_view value) {
   std::string out;
   out.reserve(value.size());
   for (unsigned char c : value) {
-    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    if (absl::ascii_isalnum(c) || c == '-' || c == '.' || c == '_' ||
+        c == '~') {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');
@@ -79,9 +80,9 @@ absl::StatusOr<HttpRequest> BuildHttpRequest(const Route& route,
         AppendQuery(query, field->wire_name, ScalarText(item));
       }
     } else if (it->is_object()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "contract error: query field ", field->wire_name,
-          " is an object but not query_json"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("contract error: query field ", field->wire_name,
+                       " is an object but not query_json"));
     } else {
       AppendQuery(query, field->wire_name, ScalarText(*it));
     }
@@ -102,8 +103,8 @@ absl::StatusOr<HttpRequest> BuildHttpRequest(const Route& route,
       break;
     case Route::Body::kField:
       http.body = r->HasField(request, route.body_field->descriptor)
-                      ? Dump(codec.ToJson(
-                            r->GetMessage(request, route.body_field->descriptor)))
+                      ? Dump(codec.ToJson(r->GetMessage(
+                            request, route.body_field->descriptor)))
                       : "{}";
       break;
     case Route::Body::kRemainingFields:

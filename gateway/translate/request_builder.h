@@ -1,7 +1,8 @@
 // request_builder.h: turns a validated request message into its upstream
 // HTTP request, following the route.
 //
-//   ASSIGN_OR_RETURN(HttpRequest http, BuildHttpRequest(*route, request, codec));
+//   ASSIGN_OR_RETURN(HttpRequest http, BuildHttpRequest(*route, request,
+//   codec));
 //
 // Path variables are percent-encoded; query parameters are sent for set
 // fields only (repeated fields once per value, `query_json` fields as one
@@ -28,7 +29,8 @@ absl::StatusOr<HttpRequest> BuildHttpRequest(
     const JsonCodec& codec);
 
 // PathFor returns the route's path with the request's values filled in.
-std::string PathFor(const Route& route, const google::protobuf::Message& request);
+std::string PathFor(const Route& route,
+                    const google::protobuf::Message& request);
 
 // PercentEncode escapes everything but RFC 3986 unreserved characters.
 std::string PercentEncode(absl::string_view value);

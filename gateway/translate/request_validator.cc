@@ -43,7 +43,8 @@ void CheckFormat(const FieldInfo& field, absl::string_view value,
   switch (field.rules.format()) {
     case polytomic::v1::FIELD_FORMAT_UUID:
       if (!IsUuid(value)) {
-        Add(violations, path, absl::StrCat("must be a UUID, got \"", value, "\""));
+        Add(violations, path,
+            absl::StrCat("must be a UUID, got \"", value, "\""));
       }
       return;
     case polytomic::v1::FIELD_FORMAT_IDEMPOTENCY_KEY:
@@ -62,8 +63,8 @@ void CheckEnum(const FieldInfo& field, int number, const std::string& path,
                Violations* violations) {
   if (number != 0 && !field.enum_info->wire_by_number.contains(number)) {
     Add(violations, path,
-        absl::StrCat("unknown ", field.enum_info->descriptor->name(),
-                     " value ", number));
+        absl::StrCat("unknown ", field.enum_info->descriptor->name(), " value ",
+                     number));
   }
 }
 

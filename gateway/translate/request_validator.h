@@ -40,11 +40,10 @@ absl::Status ValidateRequest(const Route& route,
 
 // ValidateMessage appends the violations of `message` (and what it contains)
 // to `violations`, with field paths starting at `prefix`.
-void ValidateMessage(const google::protobuf::Message& message,
-                     const WireSchema& schema, const std::string& prefix,
-                     bool check_required,
-                     std::vector<google::rpc::BadRequest::FieldViolation>*
-                         violations);
+void ValidateMessage(
+    const google::protobuf::Message& message, const WireSchema& schema,
+    const std::string& prefix, bool check_required,
+    std::vector<google::rpc::BadRequest::FieldViolation>* violations);
 
 // IsUuid says whether `value` is a UUID in 8-4-4-4-12 hex form.
 bool IsUuid(absl::string_view value);

@@ -79,8 +79,8 @@ absl::StatusOr<std::unique_ptr<Route>> RouteTable::BuildRoute(
   const polytomic::v1::RestRoute& rest =
       method->options().GetExtension(polytomic::v1::rest);
   auto route = std::make_unique<Route>();
-  route->full_method = absl::StrCat("/", method->service()->full_name(), "/",
-                                    method->name());
+  route->full_method =
+      absl::StrCat("/", method->service()->full_name(), "/", method->name());
   route->method = method;
   route->input = schema_->Message(method->input_type());
   route->output = schema_->Message(method->output_type());

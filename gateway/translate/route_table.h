@@ -2,7 +2,8 @@
 // option of the services it is given.
 //
 //   ASSIGN_OR_RETURN(auto routes, RouteTable::Build(services));
-//   const Route* route = routes->Find("/polytomic.v1.BulkSyncService/GetBulkSync");
+//   const Route* route =
+//   routes->Find("/polytomic.v1.BulkSyncService/GetBulkSync");
 //
 // Build rejects a contract it cannot serve (a path variable that is not a
 // top-level string or enum field, a body field that does not exist, a method
@@ -36,13 +37,13 @@ struct Route {
   const google::protobuf::MethodDescriptor* method = nullptr;
   const MessageInfo* input = nullptr;
   const MessageInfo* output = nullptr;
-  std::string http_method;   // "GET", "POST", ...
-  std::string operation_id;  // e.g. "bulkSync.get"
-  std::string path_template; // e.g. "/api/bulk/syncs/{id}"
+  std::string http_method;    // "GET", "POST", ...
+  std::string operation_id;   // e.g. "bulkSync.get"
+  std::string path_template;  // e.g. "/api/bulk/syncs/{id}"
   std::vector<PathSegment> path;
   Body body = Body::kNone;
-  const FieldInfo* body_field = nullptr;          // Body::kField
-  std::vector<const FieldInfo*> body_fields;      // Body::kRemainingFields
+  const FieldInfo* body_field = nullptr;      // Body::kField
+  std::vector<const FieldInfo*> body_fields;  // Body::kRemainingFields
   std::vector<const FieldInfo*> query_fields;
   std::vector<const FieldInfo*> header_fields;
 

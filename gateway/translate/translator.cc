@@ -16,7 +16,8 @@ ContractServices() {
   std::vector<const google::protobuf::ServiceDescriptor*> services;
   for (const char* name : polytomic::v1::kContractFiles) {
     const auto* file =
-        google::protobuf::DescriptorPool::generated_pool()->FindFileByName(name);
+        google::protobuf::DescriptorPool::generated_pool()->FindFileByName(
+            name);
     if (file == nullptr) {
       return absl::InternalError(
           absl::StrCat("contract file ", name, " is not linked in"));
@@ -30,7 +31,8 @@ ContractServices() {
 
 absl::StatusOr<std::unique_ptr<Translator>> Translator::Create(
     const std::vector<const google::protobuf::ServiceDescriptor*>& services) {
-  ASSIGN_OR_RETURN(std::unique_ptr<RouteTable> routes, RouteTable::Build(services));
+  ASSIGN_OR_RETURN(std::unique_ptr<RouteTable> routes,
+                   RouteTable::Build(services));
   return std::unique_ptr<Translator>(new Translator(std::move(routes)));
 }
 
@@ -67,19 +69,21 @@ absl::Status Translator::FromJson(const Route& route, int http_status,
                                   google::protobuf::Message* response) const {
   if (body.is_null()) return absl::OkStatus();
   absl::Status status = codec_.FromJson(body, response);
-  if (!status.ok()) return BadUpstreamBody(route, http_status, status.message());
+  if (!status.ok())
+    return BadUpstreamBody(route, http_status, status.message());
   return absl::OkStatus();
 }
 
-absl::Status Translator::FromHttp(const Route& route, const HttpResponse& answer,
+absl::Status Translator::FromHttp(const Route& route,
+                                  const HttpResponse& answer,
                                   google::protobuf::Message* response,
                                   absl::Time now) const {
   ASSIGN_OR_RETURN(Json body, ParseBody(route, answer, now));
   return FromJson(route, answer.status, body, response);
 }
 
-absl::Status Translator::FromTransportError(const Route& route,
-                                            const absl::Status& transport) const {
+absl::Status Translator::FromTransportError(
+    const Route& route, const absl::Status& transport) const {
   return UpstreamTransportError(route, transport);
 }
 

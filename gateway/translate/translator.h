@@ -6,7 +6,8 @@
 //   RETURN_IF_ERROR(translator->Validate(*route, request));
 //   ASSIGN_OR_RETURN(HttpRequest http, translator->ToHttp(*route, request));
 //   ... send ...
-//   RETURN_IF_ERROR(translator->FromHttp(*route, answer, &response, absl::Now()));
+//   RETURN_IF_ERROR(translator->FromHttp(*route, answer, &response,
+//   absl::Now()));
 //
 // It holds no per-call state; every RPC of every service given to Create is
 // served by the same code, driven by the `rest` option and field rules.

@@ -58,7 +58,8 @@ absl::StatusOr<const EnumInfo*> WireSchema::AddEnum(const EnumDescriptor* d) {
   info->descriptor = d;
   for (int i = 0; i < d->value_count(); ++i) {
     const auto* value = d->value(i);
-    const std::string& wire = value->options().GetExtension(polytomic::v1::wire_value);
+    const std::string& wire =
+        value->options().GetExtension(polytomic::v1::wire_value);
     if (value->number() == 0) {
       if (!wire.empty()) {
         return absl::FailedPreconditionError(absl::StrCat(
@@ -115,8 +116,9 @@ absl::Status WireSchema::Add(const Descriptor* d) {
       if (value->type() == FieldDescriptor::TYPE_MESSAGE) {
         RETURN_IF_ERROR(Add(value->message_type()));
       } else if (value->type() == FieldDescriptor::TYPE_ENUM) {
-        return Broken(d, absl::StrCat(field->name(), ": enum map values are "
-                                                     "not supported"));
+        return Broken(d, absl::StrCat(field->name(),
+                                      ": enum map values are "
+                                      "not supported"));
       }
     } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
       fi.well_known = WellKnownOf(field->message_type());
@@ -128,7 +130,8 @@ absl::Status WireSchema::Add(const Descriptor* d) {
     }
     int index = static_cast<int>(info.fields.size());
     if (!info.index_by_wire.emplace(fi.wire_name, index).second) {
-      return Broken(d, absl::StrCat("two fields have wire name ", fi.wire_name));
+      return Broken(d,
+                    absl::StrCat("two fields have wire name ", fi.wire_name));
     }
     info.index_by_proto.emplace(field->name(), index);
     info.fields.push_back(std::move(fi));
@@ -136,13 +139,13 @@ absl::Status WireSchema::Add(const Descriptor* d) {
   if (info.json_union) {
     if (d->oneof_decl_count() != 1 ||
         d->oneof_decl(0)->field_count() != d->field_count()) {
-      return Broken(d, "a json_union message has exactly one oneof and no "
-                       "other fields");
+      return Broken(d,
+                    "a json_union message has exactly one oneof and no "
+                    "other fields");
     }
   }
-  if (info.json_list &&
-      (d->field_count() != 1 || !d->field(0)->is_repeated() ||
-       d->field(0)->is_map())) {
+  if (info.json_list && (d->field_count() != 1 || !d->field(0)->is_repeated() ||
+                         d->field(0)->is_map())) {
     return Broken(d, "a json_list message has exactly one repeated field");
   }
   return absl::OkStatus();

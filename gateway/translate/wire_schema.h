@@ -1,9 +1,10 @@
 // wire_schema.h: what the translator needs to know about each message, read
 // once from the descriptors and their polytomic.v1 options.
 //
-//   ASSIGN_OR_RETURN(auto schema, WireSchema::Build({GetBulkSyncResponse::descriptor()}));
-//   const MessageInfo& info = schema->Message(BulkSync::descriptor());
-//   const FieldInfo* name = info.FindWire("name");
+//   ASSIGN_OR_RETURN(auto schema,
+//   WireSchema::Build({GetBulkSyncResponse::descriptor()})); const MessageInfo&
+//   info = schema->Message(BulkSync::descriptor()); const FieldInfo* name =
+//   info.FindWire("name");
 //
 // Build walks every message reachable from the roots and checks the options
 // are coherent (each enum value but the zero one has a wire value, unions have
@@ -14,11 +15,11 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "google/protobuf/descriptor.h"
 #include "polytomic/v1/options.pb.h"
 

@@ -62,7 +62,8 @@ std::string GatewayHarness::Connection(const std::string& type) const {
   return connections[type].get<std::string>();
 }
 
-nlohmann::ordered_json GatewayHarness::LastExchange(const std::string& operation_id) {
+nlohmann::ordered_json GatewayHarness::LastExchange(
+    const std::string& operation_id) {
   nlohmann::ordered_json requests = upstream_->Requests(operation_id);
   if (!requests.is_array() || requests.empty()) {
     ADD_FAILURE() << "the sandbox saw no request for " << operation_id;

@@ -30,7 +30,8 @@ bool DetailOf(const grpc::Status& status, T* detail) {
 
 inline google::rpc::ErrorInfo ErrorInfoOf(const grpc::Status& status) {
   google::rpc::ErrorInfo info;
-  EXPECT_TRUE(DetailOf(status, &info)) << "no ErrorInfo on " << status.error_message();
+  EXPECT_TRUE(DetailOf(status, &info))
+      << "no ErrorInfo on " << status.error_message();
   return info;
 }
 
@@ -41,11 +42,11 @@ inline std::string Describe(const grpc::Status& status) {
 
 }  // namespace testsupport
 
-#define ASSERT_GRPC_OK(expr)                                          \
-  do {                                                                \
-    const ::grpc::Status grpc_ok_status_ = (expr);                    \
-    ASSERT_TRUE(grpc_ok_status_.ok())                                 \
-        << ::testsupport::Describe(grpc_ok_status_);                  \
+#define ASSERT_GRPC_OK(expr)                         \
+  do {                                               \
+    const ::grpc::Status grpc_ok_status_ = (expr);   \
+    ASSERT_TRUE(grpc_ok_status_.ok())                \
+        << ::testsupport::Describe(grpc_ok_status_); \
   } while (false)
 
 #endif  // TESTS_SUPPORT_GRPC_STATUS_DETAILS_H_

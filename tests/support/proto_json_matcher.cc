@@ -27,10 +27,12 @@ class Checker {
   void Fail(const std::string& path, const std::string& what) {
     absl::StrAppend(&errors_, path.empty() ? "(top)" : path, ": ", what, "\n");
   }
-  void Field(const google::protobuf::Message& message, const FieldDescriptor* field,
-             const Json& json, const std::string& path);
-  void Scalar(const google::protobuf::Message& message, const FieldDescriptor* field,
-              int index, const Json& json, const std::string& path);
+  void Field(const google::protobuf::Message& message,
+             const FieldDescriptor* field, const Json& json,
+             const std::string& path);
+  void Scalar(const google::protobuf::Message& message,
+              const FieldDescriptor* field, int index, const Json& json,
+              const std::string& path);
   void Embedded(const google::protobuf::Message& value, const Json& json,
                 const std::string& path);
 
@@ -47,10 +49,12 @@ bool ValueEquals(const google::protobuf::Value& value, const Json& json) {
     case google::protobuf::Value::kNumberValue:
       return json.is_number() && json.get<double>() == value.number_value();
     case google::protobuf::Value::kStringValue:
-      return json.is_string() && json.get<std::string>() == value.string_value();
+      return json.is_string() &&
+             json.get<std::string>() == value.string_value();
     case google::protobuf::Value::kListValue: {
       const auto& items = value.list_value().values();
-      if (!json.is_array() || json.size() != static_cast<size_t>(items.size())) return false;
+      if (!json.is_array() || json.size() != static_cast<size_t>(items.size()))
+        return false;
       for (int i = 0; i < items.size(); ++i) {
         if (!ValueEquals(items[i], json[i])) return false;
       }
@@ -61,7 +65,8 @@ bool ValueEquals(const google::protobuf::Value& value, const Json& json) {
       if (!json.is_object() || json.size() != fields.size()) return false;
       for (const auto& [key, member] : json.items()) {
         auto it = fields.find(key);
-        if (it == fields.end() || !ValueEquals(it->second, member)) return false;
+        if (it == fields.end() || !ValueEquals(it->second, member))
+          return false;
       }
       return true;
     }
@@ -80,7 +85,9 @@ const FieldDescriptor* FindByJsonName(const google::protobuf::Descriptor* d,
                                       const std::string& name) {
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* field = d->field(i);
-    if (field->options().GetExtension(polytomic::v1::field).additional_fields()) {
+    if (field->options()
+            .GetExtension(polytomic::v1::field)
+            .additional_fields()) {
       continue;
     }
     if (field->json_name() == name) return field;
@@ -90,14 +97,18 @@ const FieldDescriptor* FindByJsonName(const google::protobuf::Descriptor* d,
 
 const FieldDescriptor* AdditionalFields(const google::protobuf::Descriptor* d) {
   for (int i = 0; i < d->field_count(); ++i) {
-    if (d->field(i)->options().GetExtension(polytomic::v1::field).additional_fields()) {
+    if (d->field(i)
+            ->options()
+            .GetExtension(polytomic::v1::field)
+            .additional_fields()) {
       return d->field(i);
     }
   }
   return nullptr;
 }
 
-bool IsSet(const google::protobuf::Message& message, const FieldDescriptor* field) {
+bool IsSet(const google::protobuf::Message& message,
+           const FieldDescriptor* field) {
   const Reflection* r = message.GetReflection();
   if (field->is_repeated()) return r->FieldSize(message, field) > 0;
   if (field->has_presence()) return r->HasField(message, field);
@@ -111,14 +122,16 @@ bool IsSet(const google::protobuf::Message& message, const FieldDescriptor* fiel
 }
 
 void Checker::Object(const google::protobuf::Message& message, const Json& json,
-                      const std::string& path) {
+                     const std::string& path) {
   const auto* d = message.GetDescriptor();
   const Reflection* r = message.GetReflection();
   if (d->options().GetExtension(polytomic::v1::message).json_union()) {
-    const FieldDescriptor* set = r->GetOneofFieldDescriptor(message, d->oneof_decl(0));
+    const FieldDescriptor* set =
+        r->GetOneofFieldDescriptor(message, d->oneof_decl(0));
     if (set == nullptr) return Fail(path, "union has no member set");
     if (set->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
-      if (!json.is_string() || json.get<std::string>() != r->GetString(message, set)) {
+      if (!json.is_string() ||
+          json.get<std::string>() != r->GetString(message, set)) {
         Fail(path, absl::StrCat("union string differs from ", json.dump()));
       }
       return;
@@ -151,7 +164,8 @@ void Checker::Object(const google::protobuf::Message& message, const Json& json,
     }
     // Not in a typed field: it must be kept verbatim.
     if (extra == nullptr || !extra->fields().contains(key)) {
-      Fail(member_path, absl::StrCat("missing from the response (", value.dump(), ")"));
+      Fail(member_path,
+           absl::StrCat("missing from the response (", value.dump(), ")"));
       continue;
     }
     ++extra_used;
@@ -159,30 +173,36 @@ void Checker::Object(const google::protobuf::Message& message, const Json& json,
       Fail(member_path, "additional_fields value differs");
     }
   }
-  if (extra != nullptr && extra_used != static_cast<size_t>(extra->fields().size())) {
+  if (extra != nullptr &&
+      extra_used != static_cast<size_t>(extra->fields().size())) {
     Fail(path, "additional_fields holds members the JSON does not have");
   }
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* field = d->field(i);
     if (field == extra_field || !IsSet(message, field)) continue;
-    if (!json.contains(field->json_name()) || json[field->json_name()].is_null()) {
-      Fail(path.empty() ? field->json_name() : absl::StrCat(path, ".", field->json_name()),
+    if (!json.contains(field->json_name()) ||
+        json[field->json_name()].is_null()) {
+      Fail(path.empty() ? field->json_name()
+                        : absl::StrCat(path, ".", field->json_name()),
            "set in the response but absent upstream");
     }
   }
 }
 
-void Checker::Field(const google::protobuf::Message& message, const FieldDescriptor* field,
-                    const Json& json, const std::string& path) {
+void Checker::Field(const google::protobuf::Message& message,
+                    const FieldDescriptor* field, const Json& json,
+                    const std::string& path) {
   const Reflection* r = message.GetReflection();
   if (field->is_map()) {
     if (!json.is_object()) return Fail(path, "expected an object");
     int size = r->FieldSize(message, field);
-    if (static_cast<size_t>(size) != json.size()) return Fail(path, "map size differs");
+    if (static_cast<size_t>(size) != json.size())
+      return Fail(path, "map size differs");
     const FieldDescriptor* key = field->message_type()->map_key();
     const FieldDescriptor* value = field->message_type()->map_value();
     for (int i = 0; i < size; ++i) {
-      const google::protobuf::Message& entry = r->GetRepeatedMessage(message, field, i);
+      const google::protobuf::Message& entry =
+          r->GetRepeatedMessage(message, field, i);
       std::string k = entry.GetReflection()->GetString(entry, key);
       if (!json.contains(k)) {
         Fail(path, absl::StrCat("map key ", k, " not upstream"));
@@ -196,7 +216,8 @@ void Checker::Field(const google::protobuf::Message& message, const FieldDescrip
     if (!json.is_array()) return Fail(path, "expected an array");
     int size = r->FieldSize(message, field);
     if (static_cast<size_t>(size) != json.size()) {
-      return Fail(path, absl::StrCat("has ", size, " items, upstream ", json.size()));
+      return Fail(path,
+                  absl::StrCat("has ", size, " items, upstream ", json.size()));
     }
     for (int i = 0; i < size; ++i) {
       Scalar(message, field, i, json[i], absl::StrCat(path, "[", i, "]"));
@@ -208,8 +229,9 @@ void Checker::Field(const google::protobuf::Message& message, const FieldDescrip
 
 // Scalar compares a singular value (index -1) or one element of a repeated
 // field.
-void Checker::Scalar(const google::protobuf::Message& message, const FieldDescriptor* field,
-                     int index, const Json& json, const std::string& path) {
+void Checker::Scalar(const google::protobuf::Message& message,
+                     const FieldDescriptor* field, int index, const Json& json,
+                     const std::string& path) {
   const Reflection* r = message.GetReflection();
   bool rep = index >= 0;
   switch (field->cpp_type()) {
@@ -222,8 +244,10 @@ void Checker::Scalar(const google::protobuf::Message& message, const FieldDescri
       return;
     }
     case FieldDescriptor::CPPTYPE_BOOL: {
-      bool v = rep ? r->GetRepeatedBool(message, field, index) : r->GetBool(message, field);
-      if (!json.is_boolean() || json.get<bool>() != v) Fail(path, "boolean differs");
+      bool v = rep ? r->GetRepeatedBool(message, field, index)
+                   : r->GetBool(message, field);
+      if (!json.is_boolean() || json.get<bool>() != v)
+        Fail(path, "boolean differs");
       return;
     }
     case FieldDescriptor::CPPTYPE_INT64: {
@@ -237,15 +261,18 @@ void Checker::Scalar(const google::protobuf::Message& message, const FieldDescri
     case FieldDescriptor::CPPTYPE_DOUBLE: {
       double v = rep ? r->GetRepeatedDouble(message, field, index)
                      : r->GetDouble(message, field);
-      if (!json.is_number() || json.get<double>() != v) Fail(path, "number differs");
+      if (!json.is_number() || json.get<double>() != v)
+        Fail(path, "number differs");
       return;
     }
     case FieldDescriptor::CPPTYPE_ENUM: {
       const auto* value = rep ? r->GetRepeatedEnum(message, field, index)
                               : r->GetEnum(message, field);
-      const std::string& wire = value->options().GetExtension(polytomic::v1::wire_value);
+      const std::string& wire =
+          value->options().GetExtension(polytomic::v1::wire_value);
       if (!json.is_string() || json.get<std::string>() != wire) {
-        Fail(path, absl::StrCat(value->name(), " (", wire, ") != ", json.dump()));
+        Fail(path,
+             absl::StrCat(value->name(), " (", wire, ") != ", json.dump()));
       }
       return;
     }
@@ -264,20 +291,23 @@ void Checker::Embedded(const google::protobuf::Message& value, const Json& json,
   if (type == "google.protobuf.Timestamp") {
     google::protobuf::Timestamp parsed;
     if (!json.is_string() ||
-        !google::protobuf::util::TimeUtil::FromString(json.get<std::string>(), &parsed) ||
+        !google::protobuf::util::TimeUtil::FromString(json.get<std::string>(),
+                                                      &parsed) ||
         parsed.SerializeAsString() != value.SerializeAsString()) {
       Fail(path, absl::StrCat("timestamp differs from ", json.dump()));
     }
     return;
   }
   if (type == "google.protobuf.Struct") {
-    if (!StructEquals(static_cast<const google::protobuf::Struct&>(value), json)) {
+    if (!StructEquals(static_cast<const google::protobuf::Struct&>(value),
+                      json)) {
       Fail(path, absl::StrCat("object differs from ", json.dump()));
     }
     return;
   }
   if (type == "google.protobuf.Value") {
-    if (!ValueEquals(static_cast<const google::protobuf::Value&>(value), json)) {
+    if (!ValueEquals(static_cast<const google::protobuf::Value&>(value),
+                     json)) {
       Fail(path, absl::StrCat("value differs from ", json.dump()));
     }
     return;
@@ -287,17 +317,19 @@ void Checker::Embedded(const google::protobuf::Message& value, const Json& json,
 
 }  // namespace
 
-::testing::AssertionResult MatchesUpstreamJson(const google::protobuf::Message& message,
-                                               const Json& json) {
+::testing::AssertionResult MatchesUpstreamJson(
+    const google::protobuf::Message& message, const Json& json) {
   Checker checker;
   if (json.is_null()) {
     // An empty upstream body: the response must be empty too.
     if (message.ByteSizeLong() == 0) return ::testing::AssertionSuccess();
-    return ::testing::AssertionFailure() << "upstream body was empty, response is not";
+    return ::testing::AssertionFailure()
+           << "upstream body was empty, response is not";
   }
   checker.Object(message, json, "");
   if (checker.errors().empty()) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << checker.errors() << "upstream JSON: " << json.dump();
+  return ::testing::AssertionFailure()
+         << checker.errors() << "upstream JSON: " << json.dump();
 }
 
 }  // namespace testsupport

@@ -51,8 +51,10 @@ class BulkSyncExecutionRpcTest : public GatewayTest {
 
   // HeldConsoleLog is an execution's whole console log (it has fewer than
   // 50 entries), oldest first.
-  Json HeldConsoleLog(const std::string& sync_id, const std::string& execution_id) {
-    auto held = upstream().Get(ExecutionsPath(sync_id) + "/" + execution_id + "/consolelog");
+  Json HeldConsoleLog(const std::string& sync_id,
+                      const std::string& execution_id) {
+    auto held = upstream().Get(ExecutionsPath(sync_id) + "/" + execution_id +
+                               "/consolelog");
     EXPECT_EQ(held.status, 200) << held.body;
     return held.json["data"]["entries"];
   }
@@ -73,8 +75,10 @@ TEST_F(BulkSyncExecutionRpcTest, ListBulkSyncExecutionsWalksTwoPages) {
   request.set_limit(2);
   v1::ListBulkSyncExecutionsResponse first;
   ASSERT_GRPC_OK(stub_->ListBulkSyncExecutions(&context, request, &first));
-  Json exchange = ExpectForwarded("bulkSync.executions.list", "GET", ExecutionsPath(id), first);
-  EXPECT_TRUE(SameJson(exchange["query"], Json{{"ascending", "true"}, {"limit", "2"}}));
+  Json exchange = ExpectForwarded("bulkSync.executions.list", "GET",
+                                  ExecutionsPath(id), first);
+  EXPECT_TRUE(
+      SameJson(exchange["query"], Json{{"ascending", "true"}, {"limit", "2"}}));
   EXPECT_TRUE(FullyTyped(first));
   ASSERT_EQ(first.data_size(), 2);
   ASSERT_TRUE(first.pagination().has_next_page_token());
@@ -85,11 +89,13 @@ TEST_F(BulkSyncExecutionRpcTest, ListBulkSyncExecutionsWalksTwoPages) {
   request.set_page_token(first.pagination().next_page_token());
   v1::ListBulkSyncExecutionsResponse second;
   ASSERT_GRPC_OK(stub_->ListBulkSyncExecutions(&context2, request, &second));
-  exchange = ExpectForwarded("bulkSync.executions.list", "GET", ExecutionsPath(id), second);
-  EXPECT_TRUE(SameJson(exchange["query"],
-                       Json{{"ascending", "true"},
-                            {"limit", "2"},
-                            {"page_token", first.pagination().next_page_token()}}));
+  exchange = ExpectForwarded("bulkSync.executions.list", "GET",
+                             ExecutionsPath(id), second);
+  EXPECT_TRUE(
+      SameJson(exchange["query"],
+               Json{{"ascending", "true"},
+                    {"limit", "2"},
+                    {"page_token", first.pagination().next_page_token()}}));
   EXPECT_TRUE(FullyTyped(second));
   ASSERT_EQ(second.data_size(), 1);
   EXPECT_FALSE(second.pagination().has_next_page_token());
@@ -119,13 +125,14 @@ TEST_F(BulkSyncExecutionRpcTest, GetBulkSyncExecution) {
   request.set_exec_id(exec_id);
   v1::GetBulkSyncExecutionResponse response;
   ASSERT_GRPC_OK(stub_->GetBulkSyncExecution(&context, request, &response));
-  ExpectForwarded("bulkSync.executions.get", "GET", ExecutionsPath(id) + "/" + exec_id,
-                  response);
+  ExpectForwarded("bulkSync.executions.get", "GET",
+                  ExecutionsPath(id) + "/" + exec_id, response);
   EXPECT_TRUE(FullyTyped(response));
   const v1::BulkSyncExecution& execution = response.data();
   EXPECT_EQ(execution.id(), exec_id);
   EXPECT_EQ(execution.status(), v1::BULK_EXECUTION_STATUS_FAILED);
-  EXPECT_TRUE(absl::StrContains(execution.status_message(), "REQUEST_LIMIT_EXCEEDED"))
+  EXPECT_TRUE(
+      absl::StrContains(execution.status_message(), "REQUEST_LIMIT_EXCEEDED"))
       << execution.status_message();
   EXPECT_EQ(execution.type(), "scheduled");
   EXPECT_EQ(execution.fetch_mode(), v1::BULK_FETCH_MODE_NONE);
@@ -136,7 +143,8 @@ TEST_F(BulkSyncExecutionRpcTest, GetBulkSyncExecution) {
   EXPECT_TRUE(execution.has_completed_at());
   ASSERT_EQ(execution.schemas_size(), 3);
   for (const auto& schema : execution.schemas()) {
-    EXPECT_NE(schema.status(), v1::BULK_SCHEMA_EXECUTION_STATUS_UNSPECIFIED) << schema.schema();
+    EXPECT_NE(schema.status(), v1::BULK_SCHEMA_EXECUTION_STATUS_UNSPECIFIED)
+        << schema.schema();
     EXPECT_TRUE(schema.has_started_at()) << schema.schema();
   }
 }
@@ -152,8 +160,9 @@ TEST_F(BulkSyncExecutionRpcTest, CancelBulkSyncExecutionCancelsARunningOne) {
   request.set_idempotency_key("cancel-execution-0001");
   v1::CancelBulkSyncExecutionResponse response;
   ASSERT_GRPC_OK(stub_->CancelBulkSyncExecution(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.executions.cancel", "POST",
-                                  ExecutionsPath(id) + "/" + exec_id + "/cancel", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.executions.cancel", "POST",
+                      ExecutionsPath(id) + "/" + exec_id + "/cancel", response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "cancel-execution-0001");
   EXPECT_TRUE(exchange["body"].is_null()) << exchange["body"].dump();
   EXPECT_TRUE(FullyTyped(response));
@@ -163,8 +172,10 @@ TEST_F(BulkSyncExecutionRpcTest, CancelBulkSyncExecutionCancelsARunningOne) {
   ASSERT_EQ(held.status, 200);
   EXPECT_EQ(held.json["data"]["status"], "canceled");
   EXPECT_TRUE(held.json["data"].contains("completed_at"));
-  EXPECT_FALSE(upstream().Get("/api/bulk/syncs/" + id + "/status").json["data"].contains(
-      "current_execution"));
+  EXPECT_FALSE(upstream()
+                   .Get("/api/bulk/syncs/" + id + "/status")
+                   .json["data"]
+                   .contains("current_execution"));
 }
 
 TEST_F(BulkSyncExecutionRpcTest, CancelBulkSyncExecutionThatAlreadyFinished) {
@@ -180,8 +191,9 @@ TEST_F(BulkSyncExecutionRpcTest, CancelBulkSyncExecutionThatAlreadyFinished) {
                   ExecutionsPath(id) + "/" + exec_id + "/cancel", response);
   EXPECT_TRUE(absl::StrContains(response.data().message(), "already finished"))
       << response.data().message();
-  EXPECT_EQ(upstream().Get(ExecutionsPath(id) + "/" + exec_id).json["data"]["status"],
-            "completed");
+  EXPECT_EQ(
+      upstream().Get(ExecutionsPath(id) + "/" + exec_id).json["data"]["status"],
+      "completed");
 }
 
 TEST_F(BulkSyncExecutionRpcTest, ListBulkSyncExecutionStatusesOfSomeSyncs) {
@@ -192,11 +204,13 @@ TEST_F(BulkSyncExecutionRpcTest, ListBulkSyncExecutionStatusesOfSomeSyncs) {
   request.add_sync_id(inactive);
   request.add_sync_id(active);
   v1::ListBulkSyncExecutionStatusesResponse response;
-  ASSERT_GRPC_OK(stub_->ListBulkSyncExecutionStatuses(&context, request, &response));
+  ASSERT_GRPC_OK(
+      stub_->ListBulkSyncExecutionStatuses(&context, request, &response));
   Json exchange = ExpectForwarded("bulkSync.executions.listStatus", "GET",
                                   "/api/bulk/syncs/status", response);
   // One `sync_id` parameter per value, in order.
-  EXPECT_TRUE(SameJson(exchange["query"], Json{{"sync_id", Json::array({inactive, active})}}));
+  EXPECT_TRUE(SameJson(exchange["query"],
+                       Json{{"sync_id", Json::array({inactive, active})}}));
   EXPECT_TRUE(FullyTyped(response));
   ASSERT_EQ(response.data_size(), 2);
   EXPECT_EQ(response.data(0).sync_id(), inactive);
@@ -211,7 +225,8 @@ TEST_F(BulkSyncExecutionRpcTest, ListBulkSyncExecutionStatusesOfSomeSyncs) {
   std::string latest = LatestExecution(active);
   for (const auto& schema : response.data(1).schemas()) {
     EXPECT_EQ(schema.execution_id(), latest) << schema.schema();
-    EXPECT_EQ(schema.status(), v1::BULK_SCHEMA_EXECUTION_STATUS_COMPLETED) << schema.schema();
+    EXPECT_EQ(schema.status(), v1::BULK_SCHEMA_EXECUTION_STATUS_COMPLETED)
+        << schema.schema();
   }
 }
 
@@ -220,7 +235,8 @@ TEST_F(BulkSyncExecutionRpcTest, ListBulkSyncExecutionStatusesOfAllSyncs) {
   v1::ListBulkSyncExecutionStatusesRequest request;
   request.set_all(true);
   v1::ListBulkSyncExecutionStatusesResponse response;
-  ASSERT_GRPC_OK(stub_->ListBulkSyncExecutionStatuses(&context, request, &response));
+  ASSERT_GRPC_OK(
+      stub_->ListBulkSyncExecutionStatuses(&context, request, &response));
   Json exchange = ExpectForwarded("bulkSync.executions.listStatus", "GET",
                                   "/api/bulk/syncs/status", response);
   EXPECT_TRUE(SameJson(exchange["query"], Json{{"all", "true"}}));
@@ -240,16 +256,18 @@ TEST_F(BulkSyncExecutionRpcTest, GetBulkSyncExecutionLogs) {
   request.set_execution_id(exec_id);
   v1::GetBulkSyncExecutionLogsResponse response;
   ASSERT_GRPC_OK(stub_->GetBulkSyncExecutionLogs(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.executions.getLogs", "GET",
-                                  ExecutionsPath(id) + "/" + exec_id + "/logs", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.executions.getLogs", "GET",
+                      ExecutionsPath(id) + "/" + exec_id + "/logs", response);
   // The API's capitalised names land in the typed fields.
   ASSERT_TRUE(exchange["response"]["data"].contains("URLs"));
   ASSERT_TRUE(exchange["response"]["data"].contains("Expires"));
   EXPECT_TRUE(FullyTyped(response));
   ASSERT_EQ(response.data().urls_size(), 3);  // one per schema of the run
   for (const auto& url : response.data().urls()) {
-    EXPECT_TRUE(absl::StartsWith(url, "https://logs.sandbox.polytomic.invalid/bulk/" + id +
-                                          "/" + exec_id + "/"))
+    EXPECT_TRUE(
+        absl::StartsWith(url, "https://logs.sandbox.polytomic.invalid/bulk/" +
+                                  id + "/" + exec_id + "/"))
         << url;
   }
   EXPECT_TRUE(response.data().has_expires());
@@ -266,10 +284,11 @@ TEST_F(BulkSyncExecutionRpcTest, ExportBulkSyncExecutionLogs) {
   request.set_notify(true);
   request.set_idempotency_key("export-logs-0001");
   v1::ExportBulkSyncExecutionLogsResponse response;
-  ASSERT_GRPC_OK(stub_->ExportBulkSyncExecutionLogs(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.executions.exportLogs", "POST",
-                                  ExecutionsPath(id) + "/" + exec_id + "/logs/export",
-                                  response);
+  ASSERT_GRPC_OK(
+      stub_->ExportBulkSyncExecutionLogs(&context, request, &response));
+  Json exchange = ExpectForwarded(
+      "bulkSync.executions.exportLogs", "POST",
+      ExecutionsPath(id) + "/" + exec_id + "/logs/export", response);
   EXPECT_TRUE(SameJson(exchange["query"], Json{{"notify", "true"}}));
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "export-logs-0001");
   EXPECT_TRUE(exchange["body"].is_null()) << exchange["body"].dump();
@@ -285,7 +304,8 @@ TEST_F(BulkSyncExecutionRpcTest, ExportBulkSyncExecutionLogs) {
             response.data().url());
 }
 
-TEST_F(BulkSyncExecutionRpcTest, ExportBulkSyncExecutionLogsSendsExplicitFalse) {
+TEST_F(BulkSyncExecutionRpcTest,
+       ExportBulkSyncExecutionLogsSendsExplicitFalse) {
   std::string id = SeededBulkSync(2);
   std::string exec_id = LatestExecution(id);
   grpc::ClientContext context;
@@ -294,10 +314,11 @@ TEST_F(BulkSyncExecutionRpcTest, ExportBulkSyncExecutionLogsSendsExplicitFalse) 
   request.set_execution_id(exec_id);
   request.set_notify(false);
   v1::ExportBulkSyncExecutionLogsResponse response;
-  ASSERT_GRPC_OK(stub_->ExportBulkSyncExecutionLogs(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.executions.exportLogs", "POST",
-                                  ExecutionsPath(id) + "/" + exec_id + "/logs/export",
-                                  response);
+  ASSERT_GRPC_OK(
+      stub_->ExportBulkSyncExecutionLogs(&context, request, &response));
+  Json exchange = ExpectForwarded(
+      "bulkSync.executions.exportLogs", "POST",
+      ExecutionsPath(id) + "/" + exec_id + "/logs/export", response);
   EXPECT_TRUE(SameJson(exchange["query"], Json{{"notify", "false"}}));
   EXPECT_EQ(response.job().status(), v1::JOB_STATUS_DONE);
 }
@@ -314,10 +335,11 @@ TEST_F(BulkSyncExecutionRpcTest, GetBulkSyncExecutionConsoleLogsNewest) {
   request.set_execution_id(exec_id);
   request.set_limit(3);
   v1::GetBulkSyncExecutionConsoleLogsResponse response;
-  ASSERT_GRPC_OK(stub_->GetBulkSyncExecutionConsoleLogs(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.executions.getConsoleLogs", "GET",
-                                  ExecutionsPath(id) + "/" + exec_id + "/consolelog",
-                                  response);
+  ASSERT_GRPC_OK(
+      stub_->GetBulkSyncExecutionConsoleLogs(&context, request, &response));
+  Json exchange = ExpectForwarded(
+      "bulkSync.executions.getConsoleLogs", "GET",
+      ExecutionsPath(id) + "/" + exec_id + "/consolelog", response);
   EXPECT_TRUE(SameJson(exchange["query"], Json{{"limit", "3"}}));
   EXPECT_TRUE(FullyTyped(response));
   // The newest three entries, oldest first.
@@ -344,11 +366,13 @@ TEST_F(BulkSyncExecutionRpcTest, GetBulkSyncExecutionConsoleLogsAfterACursor) {
   request.set_after(log[0]["id"].get<std::string>());
   request.set_limit(2);
   v1::GetBulkSyncExecutionConsoleLogsResponse response;
-  ASSERT_GRPC_OK(stub_->GetBulkSyncExecutionConsoleLogs(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.executions.getConsoleLogs", "GET",
-                                  ExecutionsPath(id) + "/" + exec_id + "/consolelog",
-                                  response);
-  EXPECT_TRUE(SameJson(exchange["query"], Json{{"after", log[0]["id"]}, {"limit", "2"}}));
+  ASSERT_GRPC_OK(
+      stub_->GetBulkSyncExecutionConsoleLogs(&context, request, &response));
+  Json exchange = ExpectForwarded(
+      "bulkSync.executions.getConsoleLogs", "GET",
+      ExecutionsPath(id) + "/" + exec_id + "/consolelog", response);
+  EXPECT_TRUE(SameJson(exchange["query"],
+                       Json{{"after", log[0]["id"]}, {"limit", "2"}}));
   ASSERT_EQ(response.data().entries_size(), 2);
   EXPECT_EQ(response.data().entries(0).id(), log[1]["id"]);
   EXPECT_EQ(response.data().entries(1).id(), log[2]["id"]);
@@ -366,10 +390,12 @@ TEST_F(BulkSyncExecutionRpcTest, GetBulkSyncSchemaConsoleLogs) {
   request.set_execution_id(exec_id);
   request.set_schema_id("Contact");
   v1::GetBulkSyncSchemaConsoleLogsResponse response;
-  ASSERT_GRPC_OK(stub_->GetBulkSyncSchemaConsoleLogs(&context, request, &response));
+  ASSERT_GRPC_OK(
+      stub_->GetBulkSyncSchemaConsoleLogs(&context, request, &response));
   Json exchange = ExpectForwarded(
       "bulkSync.executions.getSchemaConsoleLogs", "GET",
-      ExecutionsPath(id) + "/" + exec_id + "/schemas/Contact/consolelog", response);
+      ExecutionsPath(id) + "/" + exec_id + "/schemas/Contact/consolelog",
+      response);
   EXPECT_TRUE(SameJson(exchange["query"], Json::object()));
   EXPECT_TRUE(FullyTyped(response));
   // The schema's entries are the execution's entries about it (same ids).
@@ -384,7 +410,8 @@ TEST_F(BulkSyncExecutionRpcTest, GetBulkSyncSchemaConsoleLogs) {
       }
     }
     EXPECT_TRUE(found) << entry.id();
-    EXPECT_TRUE(absl::StrContains(entry.message(), "Contact")) << entry.message();
+    EXPECT_TRUE(absl::StrContains(entry.message(), "Contact"))
+        << entry.message();
   }
 }
 

@@ -29,7 +29,8 @@ class BulkSyncRpcTest : public GatewayTest {
     sync.set_normalize_names(v1::BULK_NORMALIZE_NAMES_DISABLED);
     sync.set_concurrency_limit(3);
     sync.add_policies("c6a3f0a4-4c1e-4d8b-9b3f-2b7d4e1a9c55");
-    sync.mutable_default_schedule()->set_frequency(v1::SCHEDULE_FREQUENCY_DAILY);
+    sync.mutable_default_schedule()->set_frequency(
+        v1::SCHEDULE_FREQUENCY_DAILY);
     sync.mutable_default_schedule()->set_hour("5");
     sync.mutable_default_schedule()->set_minute("30");
     auto* extra = sync.add_additional_schedules();
@@ -51,11 +52,13 @@ TEST_F(BulkSyncRpcTest, ListBulkSyncs) {
   request.set_active(true);
   v1::ListBulkSyncsResponse response;
   ASSERT_GRPC_OK(stub_->ListBulkSyncs(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.list", "GET", "/api/bulk/syncs", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.list", "GET", "/api/bulk/syncs", response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(exchange["query"], Json::parse(R"({"active":"true"})"));
   ASSERT_GT(response.data_size(), 0);
-  for (const auto& sync : response.data()) EXPECT_TRUE(sync.active()) << sync.id();
+  for (const auto& sync : response.data())
+    EXPECT_TRUE(sync.active()) << sync.id();
 }
 
 TEST_F(BulkSyncRpcTest, CreateBulkSync) {
@@ -65,14 +68,19 @@ TEST_F(BulkSyncRpcTest, CreateBulkSync) {
   request.set_idempotency_key("create-orders-0001");
   v1::CreateBulkSyncResponse response;
   ASSERT_GRPC_OK(stub_->CreateBulkSync(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.create", "POST", "/api/bulk/syncs", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.create", "POST", "/api/bulk/syncs", response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "create-orders-0001");
   // Everything the caller set went upstream, zero values included.
-  EXPECT_TRUE(SameJson(exchange["body"], Json::parse(absl::StrCat(R"({
+  EXPECT_TRUE(SameJson(
+      exchange["body"],
+      Json::parse(absl::StrCat(R"({
       "name": "orders to warehouse",
-      "source_connection_id": ")", harness_->Connection("postgresql"), R"(",
-      "destination_connection_id": ")", harness_->Connection("snowflake"), R"(",
+      "source_connection_id": ")",
+                               harness_->Connection("postgresql"), R"(",
+      "destination_connection_id": ")",
+                               harness_->Connection("snowflake"), R"(",
       "mode": "replicate", "active": false,
       "default_schedule": {"frequency": "daily", "minute": "30", "hour": "5"},
       "additional_schedules": [{"frequency": "weekly", "day_of_week": "sunday",
@@ -85,8 +93,10 @@ TEST_F(BulkSyncRpcTest, CreateBulkSync) {
   // What the sandbox now holds is what the response said.
   auto held = upstream().Get("/api/bulk/syncs/" + response.data().id());
   ASSERT_EQ(held.status, 200);
-  EXPECT_TRUE(testsupport::MatchesUpstreamJson(response.data(), held.json["data"]));
-  EXPECT_EQ(response.data().automatically_add_new_fields(), v1::BULK_DISCOVER_ALL);
+  EXPECT_TRUE(
+      testsupport::MatchesUpstreamJson(response.data(), held.json["data"]));
+  EXPECT_EQ(response.data().automatically_add_new_fields(),
+            v1::BULK_DISCOVER_ALL);
 }
 
 TEST_F(BulkSyncRpcTest, GetBulkSync) {
@@ -97,7 +107,8 @@ TEST_F(BulkSyncRpcTest, GetBulkSync) {
   request.set_refresh_schemas(false);
   v1::GetBulkSyncResponse response;
   ASSERT_GRPC_OK(stub_->GetBulkSync(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.get", "GET", "/api/bulk/syncs/" + id, response);
+  Json exchange =
+      ExpectForwarded("bulkSync.get", "GET", "/api/bulk/syncs/" + id, response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(exchange["query"], Json::parse(R"({"refresh_schemas":"false"})"));
   EXPECT_EQ(response.data().id(), id);
@@ -113,14 +124,16 @@ TEST_F(BulkSyncRpcTest, UpdateBulkSyncReplacesTheSync) {
   request.mutable_bulk_sync()->set_name("renamed");
   v1::UpdateBulkSyncResponse response;
   ASSERT_GRPC_OK(stub_->UpdateBulkSync(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.update", "PUT", "/api/bulk/syncs/" + id, response);
+  Json exchange = ExpectForwarded("bulkSync.update", "PUT",
+                                  "/api/bulk/syncs/" + id, response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(exchange["body"]["name"], "renamed");
   EXPECT_EQ(exchange["body"]["active"], false);
   EXPECT_FALSE(exchange["body"].contains("id"));  // output-only, never sent
   auto held = upstream().Get("/api/bulk/syncs/" + id);
   EXPECT_EQ(held.json["data"]["name"], "renamed");
-  EXPECT_EQ(response.data().normalize_names(), v1::BULK_NORMALIZE_NAMES_DISABLED);
+  EXPECT_EQ(response.data().normalize_names(),
+            v1::BULK_NORMALIZE_NAMES_DISABLED);
 }
 
 TEST_F(BulkSyncRpcTest, DeleteBulkSync) {
@@ -130,7 +143,8 @@ TEST_F(BulkSyncRpcTest, DeleteBulkSync) {
   request.set_id(id);
   v1::DeleteBulkSyncResponse response;
   ASSERT_GRPC_OK(stub_->DeleteBulkSync(&context, request, &response));
-  ExpectForwarded("bulkSync.delete", "DELETE", "/api/bulk/syncs/" + id, response);
+  ExpectForwarded("bulkSync.delete", "DELETE", "/api/bulk/syncs/" + id,
+                  response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(upstream().Get("/api/bulk/syncs/" + id).status, 404);
 }
@@ -143,14 +157,16 @@ TEST_F(BulkSyncRpcTest, ActivateBulkSyncSendsExplicitFalse) {
   request.set_active(false);
   v1::ActivateBulkSyncResponse response;
   ASSERT_GRPC_OK(stub_->ActivateBulkSync(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.activate", "POST",
-                                  "/api/bulk/syncs/" + id + "/activate", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.activate", "POST",
+                      "/api/bulk/syncs/" + id + "/activate", response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(exchange["body"], Json::parse(R"({"active":false})"));
   EXPECT_EQ(response.data().id(), id);
   EXPECT_FALSE(response.data().active());
   EXPECT_TRUE(response.data().has_active());
-  EXPECT_EQ(upstream().Get("/api/bulk/syncs/" + id).json["data"]["active"], false);
+  EXPECT_EQ(upstream().Get("/api/bulk/syncs/" + id).json["data"]["active"],
+            false);
 }
 
 TEST_F(BulkSyncRpcTest, CancelBulkSync) {
@@ -160,7 +176,8 @@ TEST_F(BulkSyncRpcTest, CancelBulkSync) {
   request.set_id(id);
   v1::CancelBulkSyncResponse response;
   ASSERT_GRPC_OK(stub_->CancelBulkSync(&context, request, &response));
-  ExpectForwarded("bulkSync.cancel", "POST", "/api/bulk/syncs/" + id + "/cancel", response);
+  ExpectForwarded("bulkSync.cancel", "POST",
+                  "/api/bulk/syncs/" + id + "/cancel", response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_TRUE(response.data().has_message());
 }
@@ -174,12 +191,15 @@ TEST_F(BulkSyncRpcTest, StartBulkSync) {
   request.set_test(false);
   v1::StartBulkSyncResponse response;
   ASSERT_GRPC_OK(stub_->StartBulkSync(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.start", "POST",
-                                  "/api/bulk/syncs/" + id + "/executions", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.start", "POST",
+                      "/api/bulk/syncs/" + id + "/executions", response);
   EXPECT_TRUE(FullyTyped(response));
-  EXPECT_EQ(exchange["body"], Json::parse(R"({"fetch_mode":"none","test":false})"));
+  EXPECT_EQ(exchange["body"],
+            Json::parse(R"({"fetch_mode":"none","test":false})"));
   EXPECT_EQ(response.data().status(), v1::BULK_EXECUTION_STATUS_RUNNING);
-  auto held = upstream().Get("/api/bulk/syncs/" + id + "/executions/" + response.data().id());
+  auto held = upstream().Get("/api/bulk/syncs/" + id + "/executions/" +
+                             response.data().id());
   EXPECT_EQ(held.status, 200);
 }
 
@@ -190,7 +210,8 @@ TEST_F(BulkSyncRpcTest, GetBulkSyncStatus) {
   request.set_id(id);
   v1::GetBulkSyncStatusResponse response;
   ASSERT_GRPC_OK(stub_->GetBulkSyncStatus(&context, request, &response));
-  ExpectForwarded("bulkSync.getStatus", "GET", "/api/bulk/syncs/" + id + "/status", response);
+  ExpectForwarded("bulkSync.getStatus", "GET",
+                  "/api/bulk/syncs/" + id + "/status", response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_TRUE(response.has_data());
 }
@@ -203,9 +224,9 @@ TEST_F(BulkSyncRpcTest, GetBulkSyncSource) {
   request.set_include_fields(true);
   v1::GetBulkSyncSourceResponse response;
   ASSERT_GRPC_OK(stub_->GetBulkSyncSource(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.getSource", "GET",
-                                  "/api/connections/" + connection + "/bulksync/source",
-                                  response);
+  Json exchange = ExpectForwarded(
+      "bulkSync.getSource", "GET",
+      "/api/connections/" + connection + "/bulksync/source", response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(exchange["query"], Json::parse(R"({"include_fields":"true"})"));
   ASSERT_GT(response.data().schemas_size(), 0);
@@ -220,7 +241,8 @@ TEST_F(BulkSyncRpcTest, GetBulkSyncDestination) {
   v1::GetBulkSyncDestinationResponse response;
   ASSERT_GRPC_OK(stub_->GetBulkSyncDestination(&context, request, &response));
   ExpectForwarded("bulkSync.getDestination", "GET",
-                  "/api/connections/" + connection + "/bulksync/target", response);
+                  "/api/connections/" + connection + "/bulksync/target",
+                  response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_TRUE(response.data().has_configuration());
 }

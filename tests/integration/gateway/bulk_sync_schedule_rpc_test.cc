@@ -52,7 +52,8 @@ TEST_F(BulkSyncScheduleRpcTest, ListBulkSyncSchedules) {
   request.set_sync_id(id);
   v1::ListBulkSyncSchedulesResponse response;
   ASSERT_GRPC_OK(stub_->ListBulkSyncSchedules(&context, request, &response));
-  ExpectForwarded("bulkSync.schedules.list", "GET", SchedulesPath(id), response);
+  ExpectForwarded("bulkSync.schedules.list", "GET", SchedulesPath(id),
+                  response);
   EXPECT_TRUE(FullyTyped(response));
   ASSERT_EQ(response.data_size(), 2);
   // The default schedule first, then the additional weekly refetch.
@@ -97,12 +98,12 @@ TEST_F(BulkSyncScheduleRpcTest, CreateBulkSyncScheduleSendsOnlyWritableFields) {
   schedule->add_schemas("Account");
   schedule->set_is_default(true);
   schedule->set_created_by("someone");
-  ASSERT_TRUE(google::protobuf::util::TimeUtil::FromString("2020-01-01T00:00:00Z",
-                                                           schedule->mutable_created_at()));
+  ASSERT_TRUE(google::protobuf::util::TimeUtil::FromString(
+      "2020-01-01T00:00:00Z", schedule->mutable_created_at()));
   v1::CreateBulkSyncScheduleResponse response;
   ASSERT_GRPC_OK(stub_->CreateBulkSyncSchedule(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.schedules.create", "POST", SchedulesPath(id),
-                                  response);
+  Json exchange = ExpectForwarded("bulkSync.schedules.create", "POST",
+                                  SchedulesPath(id), response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "create-schedule-0001");
   EXPECT_TRUE(SameJson(exchange["body"], Json::parse(R"({"schedule": {
       "frequency": "daily", "minute": "45", "hour": "6", "dayOfWeek": "",
@@ -114,7 +115,8 @@ TEST_F(BulkSyncScheduleRpcTest, CreateBulkSyncScheduleSendsOnlyWritableFields) {
   EXPECT_EQ(created.sync_id(), id);
   EXPECT_FALSE(created.is_default());
   EXPECT_EQ(created.frequency(), v1::SCHEDULE_FREQUENCY_DAILY);
-  EXPECT_EQ(created.selective_mode(), v1::BULK_SELECTIVE_MODE_INCREMENTAL_FIELDS);
+  EXPECT_EQ(created.selective_mode(),
+            v1::BULK_SELECTIVE_MODE_INCREMENTAL_FIELDS);
   EXPECT_EQ(created.sync_mode(), v1::BULK_SCHEDULE_SYNC_MODE_NORMAL);
   EXPECT_EQ(created.schemas_size(), 0);
 
@@ -141,8 +143,8 @@ TEST_F(BulkSyncScheduleRpcTest, GetBulkSyncSchedule) {
   request.set_schedule_id(schedule_id);
   v1::GetBulkSyncScheduleResponse response;
   ASSERT_GRPC_OK(stub_->GetBulkSyncSchedule(&context, request, &response));
-  ExpectForwarded("bulkSync.schedules.get", "GET", SchedulesPath(id) + "/" + schedule_id,
-                  response);
+  ExpectForwarded("bulkSync.schedules.get", "GET",
+                  SchedulesPath(id) + "/" + schedule_id, response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(response.data().id(), schedule_id);
   EXPECT_EQ(response.data().frequency(), v1::SCHEDULE_FREQUENCY_WEEKLY);
@@ -168,8 +170,9 @@ TEST_F(BulkSyncScheduleRpcTest, UpdateBulkSyncScheduleReplacesTheSchedule) {
   schedule->set_sync_mode(v1::BULK_SCHEDULE_SYNC_MODE_REBUILD);  // output-only
   v1::UpdateBulkSyncScheduleResponse response;
   ASSERT_GRPC_OK(stub_->UpdateBulkSyncSchedule(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.schedules.update", "PUT",
-                                  SchedulesPath(id) + "/" + schedule_id, response);
+  Json exchange =
+      ExpectForwarded("bulkSync.schedules.update", "PUT",
+                      SchedulesPath(id) + "/" + schedule_id, response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "update-schedule-0001");
   EXPECT_TRUE(SameJson(exchange["body"], Json::parse(R"({"schedule": {
       "frequency": "weekly", "minute": "10", "hour": "4", "dayOfWeek": "friday"}})")));
@@ -181,7 +184,8 @@ TEST_F(BulkSyncScheduleRpcTest, UpdateBulkSyncScheduleReplacesTheSchedule) {
 
   auto held = upstream().Get(SchedulesPath(id) + "/" + schedule_id);
   ASSERT_EQ(held.status, 200);
-  EXPECT_TRUE(testsupport::MatchesUpstreamJson(response.data(), held.json["data"]));
+  EXPECT_TRUE(
+      testsupport::MatchesUpstreamJson(response.data(), held.json["data"]));
   Json sync = HeldSync(id);
   ASSERT_EQ(sync["additional_schedules"].size(), 1u);
   const Json& stored = sync["additional_schedules"][0];
@@ -203,9 +207,12 @@ TEST_F(BulkSyncScheduleRpcTest, UpdateTheDefaultSchedule) {
   request.mutable_schedule()->set_frequency(v1::SCHEDULE_FREQUENCY_MANUAL);
   v1::UpdateBulkSyncScheduleResponse response;
   ASSERT_GRPC_OK(stub_->UpdateBulkSyncSchedule(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.schedules.update", "PUT",
-                                  SchedulesPath(id) + "/" + schedule_id, response);
-  EXPECT_TRUE(SameJson(exchange["body"], Json::parse(R"({"schedule": {"frequency": "manual"}})")));
+  Json exchange =
+      ExpectForwarded("bulkSync.schedules.update", "PUT",
+                      SchedulesPath(id) + "/" + schedule_id, response);
+  EXPECT_TRUE(
+      SameJson(exchange["body"],
+               Json::parse(R"({"schedule": {"frequency": "manual"}})")));
   EXPECT_TRUE(response.data().is_default());
   EXPECT_EQ(response.data().frequency(), v1::SCHEDULE_FREQUENCY_MANUAL);
   EXPECT_FALSE(response.data().has_hour());
@@ -227,8 +234,9 @@ TEST_F(BulkSyncScheduleRpcTest, DeleteBulkSyncSchedule) {
   request.set_idempotency_key("delete-schedule-0001");
   v1::DeleteBulkSyncScheduleResponse response;
   ASSERT_GRPC_OK(stub_->DeleteBulkSyncSchedule(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.schedules.delete", "DELETE",
-                                  SchedulesPath(id) + "/" + schedule_id, response);
+  Json exchange =
+      ExpectForwarded("bulkSync.schedules.delete", "DELETE",
+                      SchedulesPath(id) + "/" + schedule_id, response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "delete-schedule-0001");
   EXPECT_EQ(response.ByteSizeLong(), 0u);
   EXPECT_EQ(upstream().Get(SchedulesPath(id) + "/" + schedule_id).status, 404);

@@ -21,7 +21,8 @@ class BulkSyncSchemaRpcTest : public GatewayTest {
     if (harness_ != nullptr) stub_ = Stub<BulkSyncSchemaService>();
   }
 
-  std::string SchemaPath(const std::string& sync_id, const std::string& schema_id) {
+  std::string SchemaPath(const std::string& sync_id,
+                         const std::string& schema_id) {
     return "/api/bulk/syncs/" + sync_id + "/schemas/" + schema_id;
   }
 
@@ -53,10 +54,12 @@ TEST_F(BulkSyncSchemaRpcTest, ListBulkSyncSchemasWithEnabledFilter) {
   (*request.mutable_filters())["enabled"] = "true";
   v1::ListBulkSyncSchemasResponse response;
   ASSERT_GRPC_OK(stub_->ListBulkSyncSchemas(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.schemas.list", "GET",
-                                  "/api/bulk/syncs/" + id + "/schemas", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.schemas.list", "GET",
+                      "/api/bulk/syncs/" + id + "/schemas", response);
   // One JSON-encoded query parameter.
-  EXPECT_TRUE(SameJson(exchange["query"], Json{{"filters", R"({"enabled":"true"})"}}));
+  EXPECT_TRUE(
+      SameJson(exchange["query"], Json{{"filters", R"({"enabled":"true"})"}}));
   EXPECT_TRUE(FullyTyped(response));
   ASSERT_EQ(response.data_size(), 1);
   EXPECT_EQ(response.data(0).id(), "public.users");
@@ -79,8 +82,9 @@ TEST_F(BulkSyncSchemaRpcTest, ListBulkSyncSchemasWithoutFiltersSendsNoQuery) {
   request.set_id(id);
   v1::ListBulkSyncSchemasResponse response;
   ASSERT_GRPC_OK(stub_->ListBulkSyncSchemas(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.schemas.list", "GET",
-                                  "/api/bulk/syncs/" + id + "/schemas", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.schemas.list", "GET",
+                      "/api/bulk/syncs/" + id + "/schemas", response);
   EXPECT_TRUE(SameJson(exchange["query"], Json::object()));
   EXPECT_TRUE(FullyTyped(response));
   ASSERT_EQ(response.data_size(), 2);
@@ -119,8 +123,9 @@ TEST_F(BulkSyncSchemaRpcTest, PatchBulkSyncSchemas) {
   revenue->set_enabled(false);
   v1::PatchBulkSyncSchemasResponse response;
   ASSERT_GRPC_OK(stub_->PatchBulkSyncSchemas(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.schemas.patch", "PATCH",
-                                  "/api/bulk/syncs/" + id + "/schemas", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.schemas.patch", "PATCH",
+                      "/api/bulk/syncs/" + id + "/schemas", response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "patch-schemas-0001");
   EXPECT_TRUE(SameJson(exchange["body"], Json::parse(R"({"schemas": [
       {"id": "Contact", "enabled": false, "user_output_name": "crm_contacts",
@@ -154,7 +159,8 @@ TEST_F(BulkSyncSchemaRpcTest, PatchBulkSyncSchemas) {
   }
   EXPECT_EQ(HeldSchema(id, "Opportunity"), opportunity_before);
   for (const auto& schema : response.data()) {
-    EXPECT_TRUE(testsupport::MatchesUpstreamJson(schema, HeldSchema(id, schema.id())))
+    EXPECT_TRUE(
+        testsupport::MatchesUpstreamJson(schema, HeldSchema(id, schema.id())))
         << schema.id();
   }
 }
@@ -242,7 +248,8 @@ TEST_F(BulkSyncSchemaRpcTest, UpdateBulkSyncSchemaReplacesTheSchema) {
                 response.data().data_cutoff_timestamp()),
             "2026-01-01T00:00:00Z");
   ASSERT_EQ(response.data().filters_size(), 1);
-  EXPECT_EQ(response.data().filters(0).function(), v1::FILTER_FUNCTION_EQUALITY);
+  EXPECT_EQ(response.data().filters(0).function(),
+            v1::FILTER_FUNCTION_EQUALITY);
   EXPECT_EQ(response.data().filters(0).value().string_value(), "Customer");
 
   // What the sandbox holds is what the response said: a full replacement,
@@ -258,7 +265,8 @@ TEST_F(BulkSyncSchemaRpcTest, UpdateBulkSyncSchemaReplacesTheSchema) {
 
 TEST_F(BulkSyncSchemaRpcTest, CancelBulkSyncSchemaCancelsItsRunningPart) {
   std::string id = SeededBulkSync(0);
-  auto started = upstream().Post("/api/bulk/syncs/" + id + "/executions", Json::object());
+  auto started =
+      upstream().Post("/api/bulk/syncs/" + id + "/executions", Json::object());
   ASSERT_EQ(started.status, 200) << started.body;
   std::string execution_id = started.json["data"]["id"];
 
@@ -269,20 +277,23 @@ TEST_F(BulkSyncSchemaRpcTest, CancelBulkSyncSchemaCancelsItsRunningPart) {
   request.set_idempotency_key("cancel-schema-0001");
   v1::CancelBulkSyncSchemaResponse response;
   ASSERT_GRPC_OK(stub_->CancelBulkSyncSchema(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.schemas.cancel", "POST",
-                                  SchemaPath(id, "Contact") + "/cancel", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.schemas.cancel", "POST",
+                      SchemaPath(id, "Contact") + "/cancel", response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "cancel-schema-0001");
   EXPECT_TRUE(exchange["body"].is_null()) << exchange["body"].dump();
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(response.data().message(), "cancellation requested");
 
   // Only Contact stopped; the execution runs on with the other schemas.
-  auto held = upstream().Get("/api/bulk/syncs/" + id + "/executions/" + execution_id);
+  auto held =
+      upstream().Get("/api/bulk/syncs/" + id + "/executions/" + execution_id);
   ASSERT_EQ(held.status, 200);
   EXPECT_EQ(held.json["data"]["status"], "running");
   ASSERT_EQ(held.json["data"]["schemas"].size(), 3u);
   for (const auto& schema : held.json["data"]["schemas"]) {
-    EXPECT_EQ(schema["status"], schema["schema"] == "Contact" ? "canceled" : "running")
+    EXPECT_EQ(schema["status"],
+              schema["schema"] == "Contact" ? "canceled" : "running")
         << schema.dump();
   }
 }
@@ -296,10 +307,12 @@ TEST_F(BulkSyncSchemaRpcTest, CancelBulkSyncSchemaWithNothingRunning) {
   request.set_schema_id("Account");
   v1::CancelBulkSyncSchemaResponse response;
   ASSERT_GRPC_OK(stub_->CancelBulkSyncSchema(&context, request, &response));
-  Json exchange = ExpectForwarded("bulkSync.schemas.cancel", "POST",
-                                  SchemaPath(id, "Account") + "/cancel", response);
+  Json exchange =
+      ExpectForwarded("bulkSync.schemas.cancel", "POST",
+                      SchemaPath(id, "Account") + "/cancel", response);
   EXPECT_FALSE(exchange["headers"].contains("Idempotency-Key"));
-  EXPECT_EQ(response.data().message(), "no execution of this schema is running");
+  EXPECT_EQ(response.data().message(),
+            "no execution of this schema is running");
   EXPECT_EQ(upstream().State("bulk_syncs", id).json["executions"], before);
 }
 

@@ -34,22 +34,27 @@ class CallLifecycleTest : public GatewayTest {
   virtual void Configure(gateway::config::v1::GatewayConfig&) {}
 
   void TearDown() override {
-    if (harness_ != nullptr) upstream().ClearFaults();  // releases held requests
+    if (harness_ != nullptr)
+      upstream().ClearFaults();  // releases held requests
   }
 
   void HoldGets() {
-    ASSERT_FALSE(upstream()
-                     .AddFault({{"operation", "bulkSync.get"}, {"kind", "hold"}, {"count", 1}})
-                     .empty());
+    ASSERT_FALSE(
+        upstream()
+            .AddFault(
+                {{"operation", "bulkSync.get"}, {"kind", "hold"}, {"count", 1}})
+            .empty());
   }
 
   // ListStillWorks proves the single upstream connection is free again.
   void ExpectListStillWorks() {
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
     v1::ListBulkSyncsRequest request;
     v1::ListBulkSyncsResponse response;
-    ASSERT_GRPC_OK(Stub<BulkSyncService>()->ListBulkSyncs(&context, request, &response));
+    ASSERT_GRPC_OK(
+        Stub<BulkSyncService>()->ListBulkSyncs(&context, request, &response));
     EXPECT_GT(response.data_size(), 0);
   }
 
@@ -65,7 +70,8 @@ class DefaultTimeoutTest : public CallLifecycleTest {
  protected:
   void Configure(gateway::config::v1::GatewayConfig& config) override {
     config.mutable_upstream()->mutable_default_timeout()->set_seconds(0);
-    config.mutable_upstream()->mutable_default_timeout()->set_nanos(300'000'000);
+    config.mutable_upstream()->mutable_default_timeout()->set_nanos(
+        300'000'000);
   }
 };
 
@@ -83,7 +89,8 @@ TEST_F(DefaultTimeoutTest, EndsACallWithoutDeadline) {
 TEST_F(CallLifecycleTest, CallerDeadlineBoundsTheUpstreamCall) {
   HoldGets();
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(200));
   v1::GetBulkSyncResponse response;
   grpc::Status status =
       Stub<BulkSyncService>()->GetBulkSync(&context, GetRequest(), &response);
@@ -116,7 +123,8 @@ class ServiceDiscoveryTest : public GatewayTest {
                      std::string* response) {
     grpc::GenericStub stub(harness_->channel());
     grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
     grpc::Slice slice(request);
     grpc::ByteBuffer in(&slice, 1);
     grpc::ByteBuffer out;
@@ -127,12 +135,14 @@ class ServiceDiscoveryTest : public GatewayTest {
     std::vector<grpc::Slice> slices;
     out.Dump(&slices);
     response->clear();
-    for (const auto& s : slices) response->append(reinterpret_cast<const char*>(s.begin()), s.size());
+    for (const auto& s : slices)
+      response->append(reinterpret_cast<const char*>(s.begin()), s.size());
     return status;
   }
 };
 
-// HealthCheckRequest{service = 1}; HealthCheckResponse{status = 1}, 1 = SERVING.
+// HealthCheckRequest{service = 1}; HealthCheckResponse{status = 1}, 1 =
+// SERVING.
 std::string HealthRequest(const std::string& service) {
   std::string bytes;
   if (!service.empty()) {
@@ -144,25 +154,30 @@ std::string HealthRequest(const std::string& service) {
 }
 
 TEST_F(ServiceDiscoveryTest, HealthReportsServingForTheServerAndEachService) {
-  for (const std::string& service : {std::string(), std::string("polytomic.v1.BulkSyncService"),
-                                     std::string("polytomic.v1.ModelSyncService")}) {
+  for (const std::string& service :
+       {std::string(), std::string("polytomic.v1.BulkSyncService"),
+        std::string("polytomic.v1.ModelSyncService")}) {
     std::string response;
-    ASSERT_GRPC_OK(Unary("/grpc.health.v1.Health/Check", HealthRequest(service), &response));
+    ASSERT_GRPC_OK(Unary("/grpc.health.v1.Health/Check", HealthRequest(service),
+                         &response));
     EXPECT_EQ(response, std::string("\x08\x01", 2)) << service;
   }
   std::string response;
-  EXPECT_EQ(Unary("/grpc.health.v1.Health/Check", HealthRequest("no.Such"), &response)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      Unary("/grpc.health.v1.Health/Check", HealthRequest("no.Such"), &response)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(ServiceDiscoveryTest, ReflectionListsEveryContractService) {
   grpc::GenericStub stub(harness_->channel());
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
   grpc::CompletionQueue queue;
   auto call = stub.PrepareCall(
-      &context, "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
+      &context,
+      "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo", &queue);
   void* tag;
   bool ok;
   auto step = [&](int expected) {
@@ -190,7 +205,8 @@ TEST_F(ServiceDiscoveryTest, ReflectionListsEveryContractService) {
   std::vector<grpc::Slice> slices;
   reply.Dump(&slices);
   std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  for (const auto& s : slices)
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   // ServerReflectionResponse.list_services_response = 6
   //   -> ListServiceResponse.service = 1 -> ServiceResponse.name = 1.
   google::protobuf::UnknownFieldSet response;
@@ -206,13 +222,14 @@ TEST_F(ServiceDiscoveryTest, ReflectionListsEveryContractService) {
       names.push_back(service.field(0).length_delimited());
     }
   }
-  EXPECT_THAT(names, ::testing::IsSupersetOf({"polytomic.v1.BulkSyncService",
-                                              "polytomic.v1.BulkSyncScheduleService",
-                                              "polytomic.v1.BulkSyncSchemaService",
-                                              "polytomic.v1.BulkSyncExecutionService",
-                                              "polytomic.v1.ModelSyncService",
-                                              "polytomic.v1.ModelSyncExecutionService",
-                                              "polytomic.v1.ModelSyncTargetService"}));
+  EXPECT_THAT(names,
+              ::testing::IsSupersetOf({"polytomic.v1.BulkSyncService",
+                                       "polytomic.v1.BulkSyncScheduleService",
+                                       "polytomic.v1.BulkSyncSchemaService",
+                                       "polytomic.v1.BulkSyncExecutionService",
+                                       "polytomic.v1.ModelSyncService",
+                                       "polytomic.v1.ModelSyncExecutionService",
+                                       "polytomic.v1.ModelSyncTargetService"}));
 }
 
 }  // namespace

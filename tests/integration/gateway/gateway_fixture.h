@@ -4,7 +4,8 @@
 //   class BulkSyncRpcTest : public GatewayTest {};
 //   TEST_F(BulkSyncRpcTest, GetBulkSync) {
 //     ...call through Stub<polytomic::v1::BulkSyncService>()...
-//     ExpectForwarded("bulkSync.get", "GET", "/api/bulk/syncs/" + id, response);
+//     ExpectForwarded("bulkSync.get", "GET", "/api/bulk/syncs/" + id,
+//     response);
 //   }
 #ifndef TESTS_INTEGRATION_GATEWAY_GATEWAY_FIXTURE_H_
 #define TESTS_INTEGRATION_GATEWAY_GATEWAY_FIXTURE_H_
@@ -26,12 +27,14 @@ namespace gateway_test {
 using Json = nlohmann::ordered_json;
 
 // SameJson compares JSON ignoring member order (arrays keep theirs).
-inline ::testing::AssertionResult SameJson(const Json& actual, const Json& expected) {
-  if (nlohmann::json::parse(actual.dump()) == nlohmann::json::parse(expected.dump())) {
+inline ::testing::AssertionResult SameJson(const Json& actual,
+                                           const Json& expected) {
+  if (nlohmann::json::parse(actual.dump()) ==
+      nlohmann::json::parse(expected.dump())) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure() << actual.dump() << "\n  expected "
-                                       << expected.dump();
+  return ::testing::AssertionFailure()
+         << actual.dump() << "\n  expected " << expected.dump();
 }
 
 // UnmodelledMembers lists the paths (`data.schemas[0]`) of every message
@@ -44,12 +47,15 @@ inline void UnmodelledMembers(const google::protobuf::Message& message,
   std::vector<const google::protobuf::FieldDescriptor*> fields;
   r->ListFields(message, &fields);
   for (const auto* field : fields) {
-    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) continue;
-    const std::string name = path.empty() ? field->json_name()
-                                          : path + "." + field->json_name();
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE)
+      continue;
+    const std::string name =
+        path.empty() ? field->json_name() : path + "." + field->json_name();
     if (field->name() == "additional_fields") {
       out->push_back((path.empty() ? std::string("(top)") : path) + ": " +
-                     message.GetReflection()->GetMessage(message, field).ShortDebugString());
+                     message.GetReflection()
+                         ->GetMessage(message, field)
+                         .ShortDebugString());
       continue;
     }
     const std::string type = field->message_type()->full_name();
@@ -58,14 +64,17 @@ inline void UnmodelledMembers(const google::protobuf::Message& message,
       for (int i = 0; i < r->FieldSize(message, field); ++i) {
         const auto& entry = r->GetRepeatedMessage(message, field, i);
         const auto* value = entry.GetDescriptor()->map_value();
-        if (value->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE ||
-            value->message_type()->full_name().rfind("google.protobuf.", 0) == 0) {
+        if (value->cpp_type() !=
+                google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE ||
+            value->message_type()->full_name().rfind("google.protobuf.", 0) ==
+                0) {
           continue;
         }
         const auto* key = entry.GetDescriptor()->map_key();
-        UnmodelledMembers(entry.GetReflection()->GetMessage(entry, value),
-                          name + "[" + entry.GetReflection()->GetString(entry, key) + "]",
-                          out);
+        UnmodelledMembers(
+            entry.GetReflection()->GetMessage(entry, value),
+            name + "[" + entry.GetReflection()->GetString(entry, key) + "]",
+            out);
       }
     } else if (field->is_repeated()) {
       for (int i = 0; i < r->FieldSize(message, field); ++i) {
@@ -81,11 +90,13 @@ inline void UnmodelledMembers(const google::protobuf::Message& message,
 // FullyTyped succeeds when every member the upstream sent landed in a typed
 // field: MatchesUpstreamJson also accepts members kept verbatim in
 // `additional_fields`, which would hide a wrong wire name.
-inline ::testing::AssertionResult FullyTyped(const google::protobuf::Message& message) {
+inline ::testing::AssertionResult FullyTyped(
+    const google::protobuf::Message& message) {
   std::vector<std::string> found;
   UnmodelledMembers(message, "", &found);
   if (found.empty()) return ::testing::AssertionSuccess();
-  auto failure = ::testing::AssertionFailure() << "members outside typed fields:";
+  auto failure = ::testing::AssertionFailure()
+                 << "members outside typed fields:";
   for (const auto& f : found) failure << "\n  " << f;
   return failure;
 }
@@ -120,7 +131,8 @@ class GatewayTest : public ::testing::Test {
     EXPECT_LT(exchange["status"].get<int>(), 300);
     EXPECT_EQ(exchange["headers"]["X-Polytomic-Version"], "2025-09-18");
     EXPECT_EQ(exchange["headers"]["Authorization"], "Bearer [redacted]");
-    EXPECT_TRUE(testsupport::MatchesUpstreamJson(response, exchange["response"]))
+    EXPECT_TRUE(
+        testsupport::MatchesUpstreamJson(response, exchange["response"]))
         << operation;
     return exchange;
   }
@@ -145,15 +157,13 @@ class GatewayTest : public ::testing::Test {
 
   // ForgetRequests clears the sandbox's request log and counters, so that
   // the next ExpectForwarded sees only what follows.
-  void ForgetRequests() {
-    EXPECT_EQ(upstream().ClearRequests().status, 200);
-  }
+  void ForgetRequests() { EXPECT_EQ(upstream().ClearRequests().status, 200); }
 
   // FinishExecution finishes (or moves on) a running bulk or model sync
   // execution through the sandbox hook; returns the execution document.
   Json FinishExecution(const std::string& execution_id, const Json& outcome) {
-    auto reply = upstream().Post("/_sandbox/executions/" + execution_id + "/finish",
-                                 outcome);
+    auto reply = upstream().Post(
+        "/_sandbox/executions/" + execution_id + "/finish", outcome);
     EXPECT_EQ(reply.status, 200) << reply.body;
     return reply.json;
   }

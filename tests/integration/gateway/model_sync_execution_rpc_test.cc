@@ -46,7 +46,8 @@ class ModelSyncExecutionRpcTest : public GatewayTest {
   std::unique_ptr<ModelSyncExecutionService::Stub> stub_;
 };
 
-TEST_F(ModelSyncExecutionRpcTest, ListModelSyncExecutionsOnlyCompletedAscending) {
+TEST_F(ModelSyncExecutionRpcTest,
+       ListModelSyncExecutionsOnlyCompletedAscending) {
   std::string id = SeededModelSync(1);
   std::string running = StartDirectly(id);
   Json held = HeldExecutions(id);
@@ -58,10 +59,10 @@ TEST_F(ModelSyncExecutionRpcTest, ListModelSyncExecutionsOnlyCompletedAscending)
   request.set_ascending(true);
   v1::ListModelSyncExecutionsResponse response;
   ASSERT_GRPC_OK(stub_->ListModelSyncExecutions(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.executions.list", "GET", ExecutionsPath(id),
-                                  response);
-  EXPECT_TRUE(SameJson(exchange["query"],
-                       Json{{"ascending", "true"}, {"only_completed", "true"}}));
+  Json exchange = ExpectForwarded("modelSync.executions.list", "GET",
+                                  ExecutionsPath(id), response);
+  EXPECT_TRUE(SameJson(exchange["query"], Json{{"ascending", "true"},
+                                               {"only_completed", "true"}}));
   EXPECT_TRUE(FullyTyped(response));
   // The two finished executions, oldest first; not the running one.
   ASSERT_EQ(response.data_size(), 2);
@@ -85,7 +86,8 @@ TEST_F(ModelSyncExecutionRpcTest, ListModelSyncExecutionsWalksTwoPages) {
   for (int i = 0; i < 49; ++i) {
     std::string execution_id = StartDirectly(id);
     ASSERT_FALSE(execution_id.empty());
-    FinishExecution(execution_id, Json{{"status", "completed"}, {"record_count", i}});
+    FinishExecution(execution_id,
+                    Json{{"status", "completed"}, {"record_count", i}});
   }
   Json held = HeldExecutions(id);
   ASSERT_EQ(held.size(), 51u);
@@ -96,8 +98,8 @@ TEST_F(ModelSyncExecutionRpcTest, ListModelSyncExecutionsWalksTwoPages) {
   request.set_sync_id(id);
   v1::ListModelSyncExecutionsResponse first;
   ASSERT_GRPC_OK(stub_->ListModelSyncExecutions(&context, request, &first));
-  Json exchange = ExpectForwarded("modelSync.executions.list", "GET", ExecutionsPath(id),
-                                  first);
+  Json exchange = ExpectForwarded("modelSync.executions.list", "GET",
+                                  ExecutionsPath(id), first);
   EXPECT_TRUE(SameJson(exchange["query"], Json::object()));
   ASSERT_EQ(first.data_size(), 50);
   ASSERT_TRUE(first.pagination().has_next_page_token());
@@ -107,9 +109,11 @@ TEST_F(ModelSyncExecutionRpcTest, ListModelSyncExecutionsWalksTwoPages) {
   request.set_page_token(first.pagination().next_page_token());
   v1::ListModelSyncExecutionsResponse second;
   ASSERT_GRPC_OK(stub_->ListModelSyncExecutions(&context2, request, &second));
-  exchange = ExpectForwarded("modelSync.executions.list", "GET", ExecutionsPath(id), second);
-  EXPECT_TRUE(SameJson(exchange["query"],
-                       Json{{"page_token", first.pagination().next_page_token()}}));
+  exchange = ExpectForwarded("modelSync.executions.list", "GET",
+                             ExecutionsPath(id), second);
+  EXPECT_TRUE(
+      SameJson(exchange["query"],
+               Json{{"page_token", first.pagination().next_page_token()}}));
   EXPECT_EQ(second.data_size(), 1);
   EXPECT_FALSE(second.pagination().has_next_page_token());
 
@@ -119,7 +123,8 @@ TEST_F(ModelSyncExecutionRpcTest, ListModelSyncExecutionsWalksTwoPages) {
     for (const auto& execution : page->data()) walked.insert(execution.id());
   }
   std::multiset<std::string> expected;
-  for (const auto& execution : held) expected.insert(execution["id"].get<std::string>());
+  for (const auto& execution : held)
+    expected.insert(execution["id"].get<std::string>());
   EXPECT_EQ(walked, expected);
 }
 
@@ -134,15 +139,16 @@ TEST_F(ModelSyncExecutionRpcTest, GetModelSyncExecution) {
   request.set_id(execution_id);
   v1::GetModelSyncExecutionResponse response;
   ASSERT_GRPC_OK(stub_->GetModelSyncExecution(&context, request, &response));
-  ExpectForwarded("modelSync.executions.get", "GET", ExecutionsPath(id) + "/" + execution_id,
-                  response);
+  ExpectForwarded("modelSync.executions.get", "GET",
+                  ExecutionsPath(id) + "/" + execution_id, response);
   EXPECT_TRUE(FullyTyped(response));
   const v1::ModelSyncExecution& execution = response.data();
   EXPECT_EQ(execution.id(), execution_id);
   EXPECT_EQ(execution.status(), v1::EXECUTION_STATUS_FAILED);
   EXPECT_EQ(execution.type(), "scheduled");
   ASSERT_EQ(execution.errors_size(), 1);
-  EXPECT_EQ(execution.errors(0), "LinkedIn API rate limit exceeded; retry later");
+  EXPECT_EQ(execution.errors(0),
+            "LinkedIn API rate limit exceeded; retry later");
   EXPECT_EQ(execution.counts().total(), 120);
   EXPECT_EQ(execution.counts().insert(), 120);
   EXPECT_TRUE(execution.counts().has_delete_());
@@ -162,10 +168,11 @@ TEST_F(ModelSyncExecutionRpcTest, CancelModelSyncExecution) {
   request.set_idempotency_key("cancel-model-execution-0001");
   v1::CancelModelSyncExecutionResponse response;
   ASSERT_GRPC_OK(stub_->CancelModelSyncExecution(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.executions.cancel", "POST",
-                                  ExecutionsPath(id) + "/" + execution_id + "/cancel",
-                                  response);
-  EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "cancel-model-execution-0001");
+  Json exchange = ExpectForwarded(
+      "modelSync.executions.cancel", "POST",
+      ExecutionsPath(id) + "/" + execution_id + "/cancel", response);
+  EXPECT_EQ(exchange["headers"]["Idempotency-Key"],
+            "cancel-model-execution-0001");
   EXPECT_TRUE(exchange["body"].is_null()) << exchange["body"].dump();
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(response.data().message(), "cancellation requested");
@@ -178,7 +185,8 @@ TEST_F(ModelSyncExecutionRpcTest, CancelModelSyncExecution) {
 TEST_F(ModelSyncExecutionRpcTest, GetModelSyncExecutionConsoleLogs) {
   std::string id = SeededModelSync(0);
   std::string execution_id = HeldExecutions(id)[0]["id"];
-  auto full = upstream().Get(ExecutionsPath(id) + "/" + execution_id + "/consolelog");
+  auto full =
+      upstream().Get(ExecutionsPath(id) + "/" + execution_id + "/consolelog");
   ASSERT_EQ(full.status, 200);
   Json log = full.json["data"]["entries"];
   ASSERT_GE(log.size(), 3u);
@@ -189,10 +197,11 @@ TEST_F(ModelSyncExecutionRpcTest, GetModelSyncExecutionConsoleLogs) {
   request.set_id(execution_id);
   request.set_limit(2);
   v1::GetModelSyncExecutionConsoleLogsResponse response;
-  ASSERT_GRPC_OK(stub_->GetModelSyncExecutionConsoleLogs(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.executions.getConsoleLogs", "GET",
-                                  ExecutionsPath(id) + "/" + execution_id + "/consolelog",
-                                  response);
+  ASSERT_GRPC_OK(
+      stub_->GetModelSyncExecutionConsoleLogs(&context, request, &response));
+  Json exchange = ExpectForwarded(
+      "modelSync.executions.getConsoleLogs", "GET",
+      ExecutionsPath(id) + "/" + execution_id + "/consolelog", response);
   EXPECT_TRUE(SameJson(exchange["query"], Json{{"limit", "2"}}));
   EXPECT_TRUE(FullyTyped(response));
   // The newest two entries, oldest first.
@@ -214,10 +223,12 @@ TEST_F(ModelSyncExecutionRpcTest, GetModelSyncExecutionLogUrlsOfRecords) {
   request.set_id(execution_id);
   request.set_type(v1::EXECUTION_LOG_TYPE_RECORDS);
   v1::GetModelSyncExecutionLogUrlsResponse response;
-  ASSERT_GRPC_OK(stub_->GetModelSyncExecutionLogUrls(&context, request, &response));
+  ASSERT_GRPC_OK(
+      stub_->GetModelSyncExecutionLogUrls(&context, request, &response));
   // The enum is a path segment, with its wire value.
   ExpectForwarded("modelSync.executions.getLogUrls", "GET",
-                  ExecutionsPath(id) + "/" + execution_id + "/records", response);
+                  ExecutionsPath(id) + "/" + execution_id + "/records",
+                  response);
   EXPECT_TRUE(FullyTyped(response));
   ASSERT_EQ(response.data().urls_size(), 1);  // 4,200 records: one file
   EXPECT_TRUE(absl::EndsWith(response.data().urls(0),
@@ -228,18 +239,22 @@ TEST_F(ModelSyncExecutionRpcTest, GetModelSyncExecutionLogUrlsOfRecords) {
 
 TEST_F(ModelSyncExecutionRpcTest, GetModelSyncExecutionLogUrlsOfErrors) {
   std::string id = SeededModelSync(0);
-  std::string execution_id = HeldExecutions(id)[0]["id"];  // 10 rejected records
+  std::string execution_id =
+      HeldExecutions(id)[0]["id"];  // 10 rejected records
   grpc::ClientContext context;
   v1::GetModelSyncExecutionLogUrlsRequest request;
   request.set_sync_id(id);
   request.set_id(execution_id);
   request.set_type(v1::EXECUTION_LOG_TYPE_ERRORS);
   v1::GetModelSyncExecutionLogUrlsResponse response;
-  ASSERT_GRPC_OK(stub_->GetModelSyncExecutionLogUrls(&context, request, &response));
+  ASSERT_GRPC_OK(
+      stub_->GetModelSyncExecutionLogUrls(&context, request, &response));
   ExpectForwarded("modelSync.executions.getLogUrls", "GET",
-                  ExecutionsPath(id) + "/" + execution_id + "/errors", response);
+                  ExecutionsPath(id) + "/" + execution_id + "/errors",
+                  response);
   ASSERT_EQ(response.data().urls_size(), 1);
-  EXPECT_TRUE(absl::EndsWith(response.data().urls(0), "/errors/errors-00000.jsonl"))
+  EXPECT_TRUE(
+      absl::EndsWith(response.data().urls(0), "/errors/errors-00000.jsonl"))
       << response.data().urls(0);
 }
 
@@ -256,7 +271,8 @@ TEST_F(ModelSyncExecutionRpcTest, GetModelSyncExecutionLogWithAnEmptyBody) {
   ASSERT_GRPC_OK(stub_->GetModelSyncExecutionLog(&context, request, &response));
   Json exchange = ExpectForwarded(
       "modelSync.executions.getLogs", "GET",
-      ExecutionsPath(id) + "/" + execution_id + "/records/records-00000.jsonl", response);
+      ExecutionsPath(id) + "/" + execution_id + "/records/records-00000.jsonl",
+      response);
   // The API answered 200 with no body: an empty message.
   EXPECT_TRUE(exchange["response"].is_null()) << exchange["response"].dump();
   EXPECT_EQ(response.ByteSizeLong(), 0u) << response.ShortDebugString();

@@ -77,9 +77,12 @@ class ModelSyncRpcTest : public GatewayTest {
     sync.mutable_schedule()->set_frequency(v1::SCHEDULE_FREQUENCY_DAILY);
     sync.mutable_schedule()->set_hour("4");
     sync.mutable_schedule()->set_minute("30");
-    sync.mutable_target()->set_connection_id(harness_->Connection("salesforce"));
+    sync.mutable_target()->set_connection_id(
+        harness_->Connection("salesforce"));
     sync.mutable_target()->set_object("Contact");
-    (*sync.mutable_target()->mutable_configuration()->mutable_fields())["bulk_api"]
+    (*sync.mutable_target()
+          ->mutable_configuration()
+          ->mutable_fields())["bulk_api"]
         .set_bool_value(true);
     sync.set_encryption_passphrase("correct-horse-battery");
     sync.set_only_enrich_updates(false);
@@ -90,29 +93,38 @@ class ModelSyncRpcTest : public GatewayTest {
 
   // NewSyncJson is NewSync() as it must reach the API, zero values included.
   Json NewSyncJson() {
-    return Json::parse(absl::StrCat(R"({
+    return Json::parse(
+        absl::StrCat(R"({
       "name": "App users to Salesforce contacts, EU", "active": false,
       "mode": "updateOrCreate",
       "fields": [
-        {"source": {"model_id": ")", kModel, R"(", "field": "email"}, "target": "Email",
+        {"source": {"model_id": ")",
+                     kModel, R"(", "field": "email"}, "target": "Email",
          "sync_mode": "updateOrCreate", "new": false, "encryption_enabled": true},
-        {"source": {"model_id": ")", kModel, R"(", "field": "first_name"},
+        {"source": {"model_id": ")",
+                     kModel, R"(", "field": "first_name"},
          "target": "FirstName"},
-        {"source": {"model_id": ")", kModel, R"(", "field": "last_name"},
+        {"source": {"model_id": ")",
+                     kModel, R"(", "field": "last_name"},
          "target": "LastName", "sync_mode": "create"}],
       "override_fields": [{"target": "Title", "override_value": "Customer"}],
-      "overrides": [{"field": {"model_id": ")", kModel, R"(", "field": "plan"},
+      "overrides": [{"field": {"model_id": ")",
+                     kModel, R"(", "field": "plan"},
                      "function": "Equality", "value": "free", "override": "trial"}],
       "filters": [
-        {"field": {"model_id": ")", kModel, R"(", "field": "is_active"}, "function": "True"},
+        {"field": {"model_id": ")",
+                     kModel, R"(", "field": "is_active"}, "function": "True"},
         {"field_id": "Email", "field_type": "Target", "function": "IsNotNull",
          "label": "has an email"}],
       "filter_logic": "1 AND 2",
-      "identity": {"source": {"model_id": ")", kModel, R"(", "field": "email"},
+      "identity": {"source": {"model_id": ")",
+                     kModel, R"(", "field": "email"},
                    "target": "Email", "function": "Equality", "new_field": false},
-      "policies": [")", kPolicy, R"("],
+      "policies": [")",
+                     kPolicy, R"("],
       "schedule": {"frequency": "daily", "minute": "30", "hour": "4"},
-      "target": {"connection_id": ")", harness_->Connection("salesforce"), R"(",
+      "target": {"connection_id": ")",
+                     harness_->Connection("salesforce"), R"(",
                  "object": "Contact", "configuration": {"bulk_api": true}},
       "encryption_passphrase": "correct-horse-battery",
       "only_enrich_updates": false, "skip_initial_backfill": true,
@@ -127,7 +139,8 @@ class ModelSyncRpcTest : public GatewayTest {
 
   // StartDirectly starts an execution through the sandbox, not the gateway.
   std::string StartDirectly(const std::string& sync_id) {
-    auto started = upstream().Post("/api/syncs/" + sync_id + "/executions", Json::object());
+    auto started = upstream().Post("/api/syncs/" + sync_id + "/executions",
+                                   Json::object());
     EXPECT_EQ(started.status, 200) << started.body;
     return started.json["data"].value("id", "");
   }
@@ -145,8 +158,10 @@ TEST_F(ModelSyncRpcTest, ListModelSyncsByModeWalksTwoPages) {
   ASSERT_GRPC_OK(stub_->ListModelSyncs(&context, request, &first));
   Json exchange = ExpectForwarded("modelSync.list", "GET", "/api/syncs", first);
   // One `mode` parameter per value, with the API's names.
-  EXPECT_TRUE(SameJson(exchange["query"],
-                       Json{{"limit", "1"}, {"mode", Json::array({"updateOrCreate", "append"})}}));
+  EXPECT_TRUE(
+      SameJson(exchange["query"],
+               Json{{"limit", "1"},
+                    {"mode", Json::array({"updateOrCreate", "append"})}}));
   EXPECT_TRUE(FullyTyped(first));
   ASSERT_EQ(first.data_size(), 1);
   ASSERT_TRUE(first.pagination().has_next_page_token());
@@ -157,10 +172,11 @@ TEST_F(ModelSyncRpcTest, ListModelSyncsByModeWalksTwoPages) {
   v1::ListModelSyncsResponse second;
   ASSERT_GRPC_OK(stub_->ListModelSyncs(&context2, request, &second));
   exchange = ExpectForwarded("modelSync.list", "GET", "/api/syncs", second);
-  EXPECT_TRUE(SameJson(exchange["query"],
-                       Json{{"limit", "1"},
-                            {"mode", Json::array({"updateOrCreate", "append"})},
-                            {"page_token", first.pagination().next_page_token()}}));
+  EXPECT_TRUE(
+      SameJson(exchange["query"],
+               Json{{"limit", "1"},
+                    {"mode", Json::array({"updateOrCreate", "append"})},
+                    {"page_token", first.pagination().next_page_token()}}));
   ASSERT_EQ(second.data_size(), 1);
   EXPECT_FALSE(second.pagination().has_next_page_token());
   EXPECT_EQ((std::set<std::string>{first.data(0).id(), second.data(0).id()}),
@@ -174,8 +190,10 @@ TEST_F(ModelSyncRpcTest, ListModelSyncsFiltersByModeAndActive) {
   request.set_active(true);
   v1::ListModelSyncsResponse response;
   ASSERT_GRPC_OK(stub_->ListModelSyncs(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.list", "GET", "/api/syncs", response);
-  EXPECT_TRUE(SameJson(exchange["query"], Json{{"active", "true"}, {"mode", "append"}}));
+  Json exchange =
+      ExpectForwarded("modelSync.list", "GET", "/api/syncs", response);
+  EXPECT_TRUE(SameJson(exchange["query"],
+                       Json{{"active", "true"}, {"mode", "append"}}));
   EXPECT_TRUE(FullyTyped(response));
   ASSERT_EQ(response.data_size(), 1);
   const v1::ModelSyncListItem& item = response.data(0);
@@ -183,7 +201,8 @@ TEST_F(ModelSyncRpcTest, ListModelSyncsFiltersByModeAndActive) {
   EXPECT_EQ(item.mode(), "append");
   EXPECT_TRUE(item.active());
   EXPECT_EQ(item.target_connection_id(), harness_->Connection("linkedinads"));
-  EXPECT_EQ(item.target_object(), HeldSync(SeededModelSync(1))["target"]["object"]);
+  EXPECT_EQ(item.target_object(),
+            HeldSync(SeededModelSync(1))["target"]["object"]);
   EXPECT_EQ(item.schedule().frequency(), v1::SCHEDULE_FREQUENCY_DAILY);
   EXPECT_EQ(item.model_ids_size(), 1);
   EXPECT_TRUE(item.has_created_by());
@@ -196,12 +215,14 @@ TEST_F(ModelSyncRpcTest, CreateModelSync) {
   *request.mutable_model_sync() = NewSync();
   // Output-only fields: never sent.
   request.mutable_model_sync()->set_id("0c0c0c0c-0000-4000-8000-000000000001");
-  request.mutable_model_sync()->add_model_ids("0c0c0c0c-0000-4000-8000-000000000002");
+  request.mutable_model_sync()->add_model_ids(
+      "0c0c0c0c-0000-4000-8000-000000000002");
   request.mutable_model_sync()->mutable_created_by()->set_name("someone");
   request.set_idempotency_key("create-model-sync-0001");
   v1::CreateModelSyncResponse response;
   ASSERT_GRPC_OK(stub_->CreateModelSync(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.create", "POST", "/api/syncs", response);
+  Json exchange =
+      ExpectForwarded("modelSync.create", "POST", "/api/syncs", response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "create-model-sync-0001");
   EXPECT_TRUE(SameJson(exchange["body"], NewSyncJson()));
   EXPECT_TRUE(FullyTyped(response));
@@ -214,14 +235,17 @@ TEST_F(ModelSyncRpcTest, CreateModelSync) {
   EXPECT_EQ(created.model_ids(0), kModel);
   ASSERT_EQ(created.fields_size(), 3);
   EXPECT_TRUE(created.fields(0).encryption_enabled());
-  EXPECT_EQ(created.fields(1).sync_mode(), "updateOrCreate");  // the API's default
+  EXPECT_EQ(created.fields(1).sync_mode(),
+            "updateOrCreate");  // the API's default
   EXPECT_EQ(created.identity().function(), v1::IDENTITY_FUNCTION_TYPE_EQUALITY);
   ASSERT_EQ(created.filters_size(), 2);
-  EXPECT_EQ(created.filters(1).field_type(), v1::FILTER_FIELD_REFERENCE_TYPE_TARGET);
+  EXPECT_EQ(created.filters(1).field_type(),
+            v1::FILTER_FIELD_REFERENCE_TYPE_TARGET);
   ASSERT_EQ(created.overrides_size(), 1);
   EXPECT_EQ(created.overrides(0).override().string_value(), "trial");
   EXPECT_EQ(created.target().object(), "Contact");
-  EXPECT_TRUE(created.target().configuration().fields().at("bulk_api").bool_value());
+  EXPECT_TRUE(
+      created.target().configuration().fields().at("bulk_api").bool_value());
   EXPECT_TRUE(created.skip_initial_backfill());
   EXPECT_TRUE(created.has_created_at());
   // The passphrase is write-only: stored, never returned.
@@ -230,7 +254,8 @@ TEST_F(ModelSyncRpcTest, CreateModelSync) {
   auto state = upstream().State("model_syncs", created.id());
   ASSERT_EQ(state.status, 200) << state.body;
   EXPECT_EQ(state.json["encryption_passphrase"], "correct-horse-battery");
-  EXPECT_TRUE(testsupport::MatchesUpstreamJson(created, HeldSync(created.id())));
+  EXPECT_TRUE(
+      testsupport::MatchesUpstreamJson(created, HeldSync(created.id())));
 }
 
 TEST_F(ModelSyncRpcTest, CreateModelSyncCreatingItsTarget) {
@@ -251,13 +276,17 @@ TEST_F(ModelSyncRpcTest, CreateModelSyncCreatingItsTarget) {
   create["name"] = "Target accounts Q3";
   v1::CreateModelSyncResponse response;
   ASSERT_GRPC_OK(stub_->CreateModelSync(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.create", "POST", "/api/syncs", response);
-  EXPECT_TRUE(SameJson(exchange["body"], Json::parse(absl::StrCat(R"({
+  Json exchange =
+      ExpectForwarded("modelSync.create", "POST", "/api/syncs", response);
+  EXPECT_TRUE(SameJson(exchange["body"], Json::parse(absl::StrCat(
+                                             R"({
       "name": "Target accounts to LinkedIn", "mode": "append",
-      "fields": [{"source": {"model_id": ")", kModel, R"(", "field": "company"},
+      "fields": [{"source": {"model_id": ")",
+                                             kModel, R"(", "field": "company"},
                   "target": "company_name"}],
       "schedule": {"frequency": "manual"},
-      "target": {"connection_id": ")", linkedin, R"(",
+      "target": {"connection_id": ")",
+                                             linkedin, R"(",
                  "create": {"account": "urn:li:sponsoredAccount:508112240",
                             "audience_type": "company", "name": "Target accounts Q3"}}})"))));
   EXPECT_TRUE(FullyTyped(response));
@@ -268,7 +297,8 @@ TEST_F(ModelSyncRpcTest, CreateModelSyncCreatingItsTarget) {
   auto state = upstream().State("model_syncs", response.data().id());
   ASSERT_EQ(state.status, 200);
   EXPECT_EQ(state.json["target"]["create"]["name"], "Target accounts Q3");
-  auto objects = upstream().Get("/api/connections/" + linkedin + "/modelsync/targetobjects");
+  auto objects = upstream().Get("/api/connections/" + linkedin +
+                                "/modelsync/targetobjects");
   bool listed = false;
   for (const auto& o : objects.json["data"]) listed |= o["id"] == object;
   EXPECT_TRUE(listed) << objects.body;
@@ -303,7 +333,9 @@ TEST_F(ModelSyncRpcTest, GetModelSync) {
   EXPECT_EQ(sync.created_by().type(), "system");
   // Seeded with a passphrase, which is never returned.
   EXPECT_FALSE(sync.has_encryption_passphrase());
-  EXPECT_TRUE(upstream().State("model_syncs", id).json.contains("encryption_passphrase"));
+  EXPECT_TRUE(upstream()
+                  .State("model_syncs", id)
+                  .json.contains("encryption_passphrase"));
 }
 
 TEST_F(ModelSyncRpcTest, UpdateModelSyncReplacesTheSync) {
@@ -335,17 +367,24 @@ TEST_F(ModelSyncRpcTest, UpdateModelSyncReplacesTheSync) {
   sync->mutable_target()->set_object("Contact");
   v1::UpdateModelSyncResponse response;
   ASSERT_GRPC_OK(stub_->UpdateModelSync(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.update", "PUT", "/api/syncs/" + id, response);
+  Json exchange =
+      ExpectForwarded("modelSync.update", "PUT", "/api/syncs/" + id, response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "update-model-sync-0001");
-  EXPECT_TRUE(SameJson(exchange["body"], Json::parse(absl::StrCat(R"({
+  EXPECT_TRUE(SameJson(exchange["body"],
+                       Json::parse(absl::StrCat(
+                           R"({
       "name": "App users to Salesforce contacts v2", "active": true, "mode": "update",
-      "fields": [{"source": {"model_id": ")", model, R"(", "field": "email"}, "target": "Email"},
-                 {"source": {"model_id": ")", model, R"(", "field": "last_name"},
+      "fields": [{"source": {"model_id": ")",
+                           model, R"(", "field": "email"}, "target": "Email"},
+                 {"source": {"model_id": ")",
+                           model, R"(", "field": "last_name"},
                   "target": "LastName"}],
-      "identity": {"source": {"model_id": ")", model, R"(", "field": "email"},
+      "identity": {"source": {"model_id": ")",
+                           model, R"(", "field": "email"},
                    "target": "Email", "function": "Equality"},
       "schedule": {"frequency": "weekly", "minute": "0", "hour": "6", "day_of_week": "monday"},
-      "target": {"connection_id": ")", harness_->Connection("salesforce"), R"(",
+      "target": {"connection_id": ")",
+                           harness_->Connection("salesforce"), R"(",
                  "object": "Contact"}})"))));
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(response.data().id(), id);
@@ -358,11 +397,14 @@ TEST_F(ModelSyncRpcTest, UpdateModelSyncReplacesTheSync) {
   Json held = HeldSync(id);
   EXPECT_TRUE(testsupport::MatchesUpstreamJson(response.data(), held));
   EXPECT_EQ(held["name"], "App users to Salesforce contacts v2");
-  EXPECT_EQ(held["created_at"], before["created_at"]);  // kept by the replacement
+  EXPECT_EQ(held["created_at"],
+            before["created_at"]);  // kept by the replacement
   EXPECT_EQ(held["schedule"]["day_of_week"], "monday");
   EXPECT_TRUE(held["filters"].empty());
   // The seeded passphrase was not sent again, so it is cleared.
-  EXPECT_FALSE(upstream().State("model_syncs", id).json.contains("encryption_passphrase"));
+  EXPECT_FALSE(upstream()
+                   .State("model_syncs", id)
+                   .json.contains("encryption_passphrase"));
 }
 
 TEST_F(ModelSyncRpcTest, DeleteModelSync) {
@@ -373,7 +415,8 @@ TEST_F(ModelSyncRpcTest, DeleteModelSync) {
   request.set_idempotency_key("delete-model-sync-0001");
   v1::DeleteModelSyncResponse response;
   ASSERT_GRPC_OK(stub_->DeleteModelSync(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.delete", "DELETE", "/api/syncs/" + id, response);
+  Json exchange = ExpectForwarded("modelSync.delete", "DELETE",
+                                  "/api/syncs/" + id, response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "delete-model-sync-0001");
   EXPECT_EQ(response.ByteSizeLong(), 0u);
   EXPECT_EQ(upstream().Get("/api/syncs/" + id).status, 404);
@@ -407,13 +450,14 @@ TEST_F(ModelSyncRpcTest, CancelModelSyncCancelsTheRunningExecution) {
   request.set_idempotency_key("cancel-model-sync-0001");
   v1::CancelModelSyncResponse response;
   ASSERT_GRPC_OK(stub_->CancelModelSync(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.cancel", "POST", "/api/syncs/" + id + "/cancel",
-                                  response);
+  Json exchange = ExpectForwarded("modelSync.cancel", "POST",
+                                  "/api/syncs/" + id + "/cancel", response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "cancel-model-sync-0001");
   EXPECT_TRUE(exchange["body"].is_null()) << exchange["body"].dump();
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(response.data().message(), "cancellation requested");
-  auto held = upstream().Get("/api/syncs/" + id + "/executions/" + execution_id);
+  auto held =
+      upstream().Get("/api/syncs/" + id + "/executions/" + execution_id);
   ASSERT_EQ(held.status, 200);
   EXPECT_EQ(held.json["data"]["status"], "canceled");
 }
@@ -426,7 +470,8 @@ TEST_F(ModelSyncRpcTest, CancelModelSyncWithNothingRunning) {
   request.set_id(id);
   v1::CancelModelSyncResponse response;
   ASSERT_GRPC_OK(stub_->CancelModelSync(&context, request, &response));
-  ExpectForwarded("modelSync.cancel", "POST", "/api/syncs/" + id + "/cancel", response);
+  ExpectForwarded("modelSync.cancel", "POST", "/api/syncs/" + id + "/cancel",
+                  response);
   EXPECT_EQ(response.data().message(), "no execution is running");
   EXPECT_EQ(upstream().State("model_syncs", id).json["executions"], before);
 }
@@ -445,13 +490,16 @@ TEST_F(ModelSyncRpcTest, StartModelSync) {
   Json exchange = ExpectForwarded("modelSync.start", "POST",
                                   "/api/syncs/" + id + "/executions", response);
   EXPECT_EQ(exchange["headers"]["Idempotency-Key"], "start-model-sync-0001");
-  EXPECT_TRUE(SameJson(exchange["body"],
-                       Json::parse(R"({"identities":["ada@example.com"],"resync":false,"test":false})")));
+  EXPECT_TRUE(SameJson(
+      exchange["body"],
+      Json::parse(
+          R"({"identities":["ada@example.com"],"resync":false,"test":false})")));
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_FALSE(response.data().id().empty());
   EXPECT_EQ(response.data().status(), v1::EXECUTION_STATUS_RUNNING);
   EXPECT_TRUE(response.data().has_created_at());
-  auto held = upstream().Get("/api/syncs/" + id + "/executions/" + response.data().id());
+  auto held = upstream().Get("/api/syncs/" + id + "/executions/" +
+                             response.data().id());
   ASSERT_EQ(held.status, 200) << held.body;
   EXPECT_EQ(held.json["data"]["status"], "running");
   EXPECT_EQ(held.json["data"]["type"], "manual");
@@ -466,7 +514,8 @@ TEST_F(ModelSyncRpcTest, StartModelSyncWhileOneRunsIsAborted) {
   request.set_id(id);
   v1::StartModelSyncResponse response;
   grpc::Status status = stub_->StartModelSync(&context, request, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED) << testsupport::Describe(status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED)
+      << testsupport::Describe(status);
   EXPECT_EQ(harness_->Count("modelSync.start"), 2);  // the direct one and this
   EXPECT_EQ(harness_->LastExchange("modelSync.start")["status"], 409);
   Json executions = upstream().State("model_syncs", id).json["executions"];
@@ -485,12 +534,15 @@ TEST_F(ModelSyncRpcTest, GetModelSyncStatus) {
   request.set_id(id);
   v1::GetModelSyncStatusResponse response;
   ASSERT_GRPC_OK(stub_->GetModelSyncStatus(&context, request, &response));
-  ExpectForwarded("modelSync.getStatus", "GET", "/api/syncs/" + id + "/status", response);
+  ExpectForwarded("modelSync.getStatus", "GET", "/api/syncs/" + id + "/status",
+                  response);
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(response.data().current_execution().id(), running);
-  EXPECT_EQ(response.data().current_execution().status(), v1::EXECUTION_STATUS_RUNNING);
+  EXPECT_EQ(response.data().current_execution().status(),
+            v1::EXECUTION_STATUS_RUNNING);
   EXPECT_EQ(response.data().last_execution().id(), last_finished["id"]);
-  EXPECT_EQ(response.data().last_execution().status(), v1::EXECUTION_STATUS_COMPLETED);
+  EXPECT_EQ(response.data().last_execution().status(),
+            v1::EXECUTION_STATUS_COMPLETED);
   EXPECT_TRUE(response.data().last_execution().counts().has_total());
   // Active and hourly: the next run is scheduled.
   EXPECT_TRUE(response.data().has_next_execution_time());
@@ -500,20 +552,25 @@ TEST_F(ModelSyncRpcTest, GetModelSyncScheduleOptions) {
   grpc::ClientContext context;
   v1::GetModelSyncScheduleOptionsRequest request;
   v1::GetModelSyncScheduleOptionsResponse response;
-  ASSERT_GRPC_OK(stub_->GetModelSyncScheduleOptions(&context, request, &response));
-  Json exchange =
-      ExpectForwarded("modelSync.getScheduleOptions", "GET", "/api/syncs/schedules", response);
+  ASSERT_GRPC_OK(
+      stub_->GetModelSyncScheduleOptions(&context, request, &response));
+  Json exchange = ExpectForwarded("modelSync.getScheduleOptions", "GET",
+                                  "/api/syncs/schedules", response);
   EXPECT_TRUE(SameJson(exchange["query"], Json::object()));
   EXPECT_TRUE(FullyTyped(response));
   std::set<v1::ScheduleFrequency> frequencies;
   for (const auto& option : response.data().schedule_options()) {
-    EXPECT_NE(option.frequency(), v1::SCHEDULE_FREQUENCY_UNSPECIFIED) << option.label();
+    EXPECT_NE(option.frequency(), v1::SCHEDULE_FREQUENCY_UNSPECIFIED)
+        << option.label();
     EXPECT_FALSE(option.label().empty());
     EXPECT_TRUE(option.has_configuration()) << option.label();
     frequencies.insert(option.frequency());
     if (option.frequency() == v1::SCHEDULE_FREQUENCY_DAILY) {
-      const auto& properties =
-          option.configuration().fields().at("properties").struct_value().fields();
+      const auto& properties = option.configuration()
+                                   .fields()
+                                   .at("properties")
+                                   .struct_value()
+                                   .fields();
       EXPECT_EQ(properties.count("hour"), 1u);
       EXPECT_EQ(properties.count("minute"), 1u);
     }
@@ -529,9 +586,9 @@ TEST_F(ModelSyncRpcTest, GetModelSyncSourceRefinedBySchema) {
   (*request.mutable_params())["schema"].add_values("public");
   v1::GetModelSyncSourceResponse response;
   ASSERT_GRPC_OK(stub_->GetModelSyncSource(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.getSource", "GET",
-                                  "/api/connections/" + connection + "/modelsync/source",
-                                  response);
+  Json exchange = ExpectForwarded(
+      "modelSync.getSource", "GET",
+      "/api/connections/" + connection + "/modelsync/source", response);
   // One JSON-encoded query parameter: {"schema":["public"]}.
   ASSERT_TRUE(exchange["query"].contains("params")) << exchange["query"].dump();
   EXPECT_EQ(exchange["query"].size(), 1u);
@@ -568,15 +625,18 @@ TEST_F(ModelSyncRpcTest, GetModelSyncSourceWithATable) {
   (*request.mutable_params())["table"].add_values("public.users");
   v1::GetModelSyncSourceResponse response;
   ASSERT_GRPC_OK(stub_->GetModelSyncSource(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.getSource", "GET",
-                                  "/api/connections/" + connection + "/modelsync/source",
-                                  response);
-  ASSERT_TRUE(exchange["query"]["params"].is_string()) << exchange["query"].dump();
-  EXPECT_TRUE(SameJson(Json::parse(exchange["query"]["params"].get<std::string>()),
-                       Json::parse(R"({"schema":["public"],"table":["public.users"]})")));
+  Json exchange = ExpectForwarded(
+      "modelSync.getSource", "GET",
+      "/api/connections/" + connection + "/modelsync/source", response);
+  ASSERT_TRUE(exchange["query"]["params"].is_string())
+      << exchange["query"].dump();
+  EXPECT_TRUE(SameJson(
+      Json::parse(exchange["query"]["params"].get<std::string>()),
+      Json::parse(R"({"schema":["public"],"table":["public.users"]})")));
   EXPECT_TRUE(FullyTyped(response));
   ASSERT_EQ(response.data().configuration().count("tracking_column"), 1u);
-  const v1::ConfigurationValue& column = response.data().configuration().at("tracking_column");
+  const v1::ConfigurationValue& column =
+      response.data().configuration().at("tracking_column");
   EXPECT_EQ(column.type(), "string");
   std::set<std::string> columns;
   for (const auto& item : column.items()) {
@@ -596,7 +656,8 @@ TEST_F(ModelSyncRpcTest, GetModelSyncSourceFields) {
   Json exchange = ExpectForwarded(
       "modelSync.getSourceFields", "GET",
       "/api/connections/" + connection + "/modelsync/source/fields", response);
-  EXPECT_TRUE(SameJson(exchange["query"], Json{{"params", R"({"table":["public.orders"]})"}}));
+  EXPECT_TRUE(SameJson(exchange["query"],
+                       Json{{"params", R"({"table":["public.orders"]})"}}));
   EXPECT_TRUE(FullyTyped(response));
   std::vector<std::string> ids;
   for (const auto& field : response.data()) {
@@ -605,8 +666,9 @@ TEST_F(ModelSyncRpcTest, GetModelSyncSourceFields) {
     EXPECT_TRUE(field.has_remote_type()) << field.id();
     EXPECT_EQ(field.unique(), field.id() == "id") << field.id();
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"id", "user_id", "status", "total_cents",
-                                           "currency", "placed_at", "updated_at"}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"id", "user_id", "status", "total_cents",
+                                      "currency", "placed_at", "updated_at"}));
 }
 
 }  // namespace

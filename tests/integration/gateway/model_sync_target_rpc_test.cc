@@ -39,9 +39,11 @@ TEST_F(ModelSyncTargetRpcTest, ListModelSyncTargetObjectsWithTargetCreation) {
   v1::ListModelSyncTargetObjectsRequest request;
   request.set_id(connection);
   v1::ListModelSyncTargetObjectsResponse response;
-  ASSERT_GRPC_OK(stub_->ListModelSyncTargetObjects(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.targets.list", "GET",
-                                  ConnectionPath(connection) + "/targetobjects", response);
+  ASSERT_GRPC_OK(
+      stub_->ListModelSyncTargetObjects(&context, request, &response));
+  Json exchange =
+      ExpectForwarded("modelSync.targets.list", "GET",
+                      ConnectionPath(connection) + "/targetobjects", response);
   EXPECT_TRUE(SameJson(exchange["query"], Json::object()));
   EXPECT_TRUE(FullyTyped(response));
   std::vector<std::string> ids;
@@ -59,8 +61,9 @@ TEST_F(ModelSyncTargetRpcTest, ListModelSyncTargetObjectsWithTargetCreation) {
                                                   v1::MODEL_SYNC_MODE_REPLACE}))
         << object.id();
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"contact_audience:18463220",
-                                           "company_audience:18463311", created}));
+  EXPECT_EQ(ids,
+            (std::vector<std::string>{"contact_audience:18463220",
+                                      "company_audience:18463311", created}));
   // `target_creation`, beside `data`.
   const v1::TargetCreator& creator = response.target_creation();
   EXPECT_TRUE(creator.supported());
@@ -75,13 +78,15 @@ TEST_F(ModelSyncTargetRpcTest, ListModelSyncTargetObjectsWithTargetCreation) {
   EXPECT_FALSE(creator.properties(2).enum_());
 }
 
-TEST_F(ModelSyncTargetRpcTest, ListModelSyncTargetObjectsWithoutTargetCreation) {
+TEST_F(ModelSyncTargetRpcTest,
+       ListModelSyncTargetObjectsWithoutTargetCreation) {
   std::string connection = harness_->Connection("salesforce");
   grpc::ClientContext context;
   v1::ListModelSyncTargetObjectsRequest request;
   request.set_id(connection);
   v1::ListModelSyncTargetObjectsResponse response;
-  ASSERT_GRPC_OK(stub_->ListModelSyncTargetObjects(&context, request, &response));
+  ASSERT_GRPC_OK(
+      stub_->ListModelSyncTargetObjects(&context, request, &response));
   ExpectForwarded("modelSync.targets.list", "GET",
                   ConnectionPath(connection) + "/targetobjects", response);
   EXPECT_TRUE(FullyTyped(response));
@@ -110,9 +115,11 @@ TEST_F(ModelSyncTargetRpcTest, GetModelSyncTargetFieldsWithRefresh) {
   request.set_refresh(true);
   v1::GetModelSyncTargetFieldsResponse response;
   ASSERT_GRPC_OK(stub_->GetModelSyncTargetFields(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.targets.getTargetFields", "GET",
-                                  ConnectionPath(connection) + "/target/fields", response);
-  EXPECT_TRUE(SameJson(exchange["query"], Json{{"refresh", "true"}, {"target", "Contact"}}));
+  Json exchange =
+      ExpectForwarded("modelSync.targets.getTargetFields", "GET",
+                      ConnectionPath(connection) + "/target/fields", response);
+  EXPECT_TRUE(SameJson(exchange["query"],
+                       Json{{"refresh", "true"}, {"target", "Contact"}}));
   EXPECT_TRUE(FullyTyped(response));
   const v1::TargetDescription& target = response.data();
   EXPECT_EQ(target.id(), "Contact");
@@ -140,9 +147,11 @@ TEST_F(ModelSyncTargetRpcTest, GetModelSyncTargetFieldsWithRefresh) {
   EXPECT_TRUE(target.properties().has_use_field_names_as_labels());
   ASSERT_TRUE(target.has_refreshed_at());
   // The sandbox holds the refresh: a plain read reports the same time.
-  auto held = upstream().Get(ConnectionPath(connection) + "/target/fields?target=Contact");
+  auto held = upstream().Get(ConnectionPath(connection) +
+                             "/target/fields?target=Contact");
   ASSERT_EQ(held.status, 200) << held.body;
-  EXPECT_EQ(held.json["data"]["refreshed_at"], exchange["response"]["data"]["refreshed_at"]);
+  EXPECT_EQ(held.json["data"]["refreshed_at"],
+            exchange["response"]["data"]["refreshed_at"]);
 }
 
 TEST_F(ModelSyncTargetRpcTest, GetModelSyncTargetFieldsEscapesTheTarget) {
@@ -153,10 +162,12 @@ TEST_F(ModelSyncTargetRpcTest, GetModelSyncTargetFieldsEscapesTheTarget) {
   request.set_target("contact_audience:18463220");
   v1::GetModelSyncTargetFieldsResponse response;
   ASSERT_GRPC_OK(stub_->GetModelSyncTargetFields(&context, request, &response));
-  Json exchange = ExpectForwarded("modelSync.targets.getTargetFields", "GET",
-                                  ConnectionPath(connection) + "/target/fields", response);
+  Json exchange =
+      ExpectForwarded("modelSync.targets.getTargetFields", "GET",
+                      ConnectionPath(connection) + "/target/fields", response);
   // Unset `refresh` is not sent.
-  EXPECT_TRUE(SameJson(exchange["query"], Json{{"target", "contact_audience:18463220"}}));
+  EXPECT_TRUE(SameJson(exchange["query"],
+                       Json{{"target", "contact_audience:18463220"}}));
   EXPECT_TRUE(FullyTyped(response));
   EXPECT_EQ(response.data().id(), "contact_audience:18463220");
   EXPECT_EQ(response.data().fields_size(), 6);
@@ -171,10 +182,12 @@ TEST_F(ModelSyncTargetRpcTest, GetModelSyncTargetCreateProperty) {
   request.set_id(connection);
   request.set_property("audience_type");
   v1::GetModelSyncTargetCreatePropertyResponse response;
-  ASSERT_GRPC_OK(stub_->GetModelSyncTargetCreateProperty(&context, request, &response));
+  ASSERT_GRPC_OK(
+      stub_->GetModelSyncTargetCreateProperty(&context, request, &response));
   Json exchange = ExpectForwarded(
       "modelSync.targets.getCreateProperty", "GET",
-      ConnectionPath(connection) + "/targetobjects/properties/audience_type", response);
+      ConnectionPath(connection) + "/targetobjects/properties/audience_type",
+      response);
   EXPECT_TRUE(SameJson(exchange["query"], Json::object()));
   EXPECT_TRUE(FullyTyped(response));
   const v1::TargetPropertyValues& property = response.data();
@@ -188,15 +201,18 @@ TEST_F(ModelSyncTargetRpcTest, GetModelSyncTargetCreateProperty) {
   EXPECT_EQ(property.values(1).label(), "Company list");
 }
 
-TEST_F(ModelSyncTargetRpcTest, GetModelSyncTargetCreatePropertyWithoutTargetCreation) {
+TEST_F(ModelSyncTargetRpcTest,
+       GetModelSyncTargetCreatePropertyWithoutTargetCreation) {
   std::string connection = harness_->Connection("salesforce");
   grpc::ClientContext context;
   v1::GetModelSyncTargetCreatePropertyRequest request;
   request.set_id(connection);
   request.set_property("account");
   v1::GetModelSyncTargetCreatePropertyResponse response;
-  grpc::Status status = stub_->GetModelSyncTargetCreateProperty(&context, request, &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << testsupport::Describe(status);
+  grpc::Status status =
+      stub_->GetModelSyncTargetCreateProperty(&context, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
+      << testsupport::Describe(status);
   EXPECT_EQ(harness_->Count("modelSync.targets.getCreateProperty"), 1);
   Json exchange = harness_->LastExchange("modelSync.targets.getCreateProperty");
   EXPECT_EQ(exchange["path"],

@@ -11,8 +11,8 @@
 namespace gateway_test {
 namespace {
 
-using ::testing::HasSubstr;
 using polytomic::v1::BulkSyncService;
+using ::testing::HasSubstr;
 using testsupport::DetailOf;
 using testsupport::ErrorInfoOf;
 namespace v1 = polytomic::v1;
@@ -60,13 +60,17 @@ TEST_P(ErrorTableTest, UpstreamStatusBecomesGrpcCodeWithErrorInfo) {
 INSTANTIATE_TEST_SUITE_P(
     Table, ErrorTableTest,
     ::testing::Values(
-        Row{400, grpc::StatusCode::INVALID_ARGUMENT, "UPSTREAM_REJECTED_REQUEST"},
-        Row{403, grpc::StatusCode::PERMISSION_DENIED, "UPSTREAM_PERMISSION_DENIED"},
+        Row{400, grpc::StatusCode::INVALID_ARGUMENT,
+            "UPSTREAM_REJECTED_REQUEST"},
+        Row{403, grpc::StatusCode::PERMISSION_DENIED,
+            "UPSTREAM_PERMISSION_DENIED"},
         Row{404, grpc::StatusCode::NOT_FOUND, "UPSTREAM_NOT_FOUND"},
         Row{408, grpc::StatusCode::DEADLINE_EXCEEDED, "UPSTREAM_TIMEOUT"},
         Row{409, grpc::StatusCode::ABORTED, "UPSTREAM_CONFLICT"},
-        Row{413, grpc::StatusCode::INVALID_ARGUMENT, "UPSTREAM_REQUEST_TOO_LARGE"},
-        Row{422, grpc::StatusCode::INVALID_ARGUMENT, "UPSTREAM_REJECTED_REQUEST"},
+        Row{413, grpc::StatusCode::INVALID_ARGUMENT,
+            "UPSTREAM_REQUEST_TOO_LARGE"},
+        Row{422, grpc::StatusCode::INVALID_ARGUMENT,
+            "UPSTREAM_REJECTED_REQUEST"},
         Row{429, grpc::StatusCode::RESOURCE_EXHAUSTED, "UPSTREAM_RATE_LIMITED"},
         Row{500, grpc::StatusCode::UNAVAILABLE, "UPSTREAM_UNAVAILABLE"},
         Row{502, grpc::StatusCode::UNAVAILABLE, "UPSTREAM_UNAVAILABLE"},
@@ -90,7 +94,8 @@ TEST_F(UpstreamErrorsTest, NotFoundFromTheUpstreamItself) {
   v1::GetBulkSyncRequest request;
   request.set_id("00000000-0000-4000-8000-000000000000");
   v1::GetBulkSyncResponse response;
-  grpc::Status status = Stub<BulkSyncService>()->GetBulkSync(&context, request, &response);
+  grpc::Status status =
+      Stub<BulkSyncService>()->GetBulkSync(&context, request, &response);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_NOT_FOUND");
 }
@@ -103,16 +108,20 @@ TEST_F(UpstreamErrorsTest, UpstreamValidationErrorBecomesBadRequest) {
   // A well-formed UUID the upstream does not know: only it can say so.
   sync->set_source_connection_id("00000000-0000-4000-8000-000000000001");
   sync->set_destination_connection_id(harness_->Connection("snowflake"));
-  sync->mutable_default_schedule()->set_frequency(v1::SCHEDULE_FREQUENCY_MANUAL);
-  (*sync->mutable_destination_configuration()->mutable_fields())["schema"].set_string_value("s");
+  sync->mutable_default_schedule()->set_frequency(
+      v1::SCHEDULE_FREQUENCY_MANUAL);
+  (*sync->mutable_destination_configuration()->mutable_fields())["schema"]
+      .set_string_value("s");
   v1::CreateBulkSyncResponse response;
-  grpc::Status status = Stub<BulkSyncService>()->CreateBulkSync(&context, request, &response);
+  grpc::Status status =
+      Stub<BulkSyncService>()->CreateBulkSync(&context, request, &response);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(ErrorInfoOf(status).metadata().at("http_status"), "422");
   google::rpc::BadRequest bad_request;
   ASSERT_TRUE(DetailOf(status, &bad_request));
   ASSERT_GE(bad_request.field_violations_size(), 1);
-  EXPECT_EQ(bad_request.field_violations(0).field(), "bulk_sync.source_connection_id");
+  EXPECT_EQ(bad_request.field_violations(0).field(),
+            "bulk_sync.source_connection_id");
 }
 
 TEST_F(UpstreamErrorsTest, DroppedConnectionIsUnavailable) {
@@ -138,8 +147,11 @@ TEST_F(UpstreamErrorsTest, UnknownEnumValueIsKeptRaw) {
   v1::GetBulkSyncResponse response;
   ASSERT_GRPC_OK(GetSync(&response));
   EXPECT_EQ(response.data().mode(), v1::BULK_SYNC_MODE_UNSPECIFIED);
-  EXPECT_EQ(response.data().additional_fields().fields().at("mode").string_value(), "mirror");
-  EXPECT_EQ(response.data().normalize_names(), v1::BULK_NORMALIZE_NAMES_ENABLED);
+  EXPECT_EQ(
+      response.data().additional_fields().fields().at("mode").string_value(),
+      "mirror");
+  EXPECT_EQ(response.data().normalize_names(),
+            v1::BULK_NORMALIZE_NAMES_ENABLED);
 }
 
 TEST_F(UpstreamErrorsTest, MalformedCallerInputNeverReachesUpstream) {
@@ -163,7 +175,8 @@ TEST_F(UpstreamErrorsTest, MalformedCallerInputNeverReachesUpstream) {
     v1::CreateBulkSyncResponse response;
     grpc::Status status = stub->CreateBulkSync(&context, request, &response);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_THAT(status.error_message(), HasSubstr("bulk_sync.default_schedule"));
+    EXPECT_THAT(status.error_message(),
+                HasSubstr("bulk_sync.default_schedule"));
   }
   EXPECT_EQ(harness_->Count("bulkSync.get"), 0);
   EXPECT_EQ(harness_->Count("bulkSync.create"), 0);
@@ -187,8 +200,10 @@ TEST_F(RejectedKeyTest, CredentialRejectionIsNotTheCallersFault) {
   grpc::Status status = GetSync();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_EQ(ErrorInfoOf(status).reason(), "UPSTREAM_CREDENTIAL_REJECTED");
-  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr("sk-wrong-key")));
-  EXPECT_THAT(status.error_details(), ::testing::Not(HasSubstr("sk-wrong-key")));
+  EXPECT_THAT(status.error_message(),
+              ::testing::Not(HasSubstr("sk-wrong-key")));
+  EXPECT_THAT(status.error_details(),
+              ::testing::Not(HasSubstr("sk-wrong-key")));
 }
 
 }  // namespace

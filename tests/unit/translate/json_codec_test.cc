@@ -21,11 +21,12 @@ using polytomic::v1::ModelSync;
 
 // Same compares JSON values ignoring object member order.
 ::testing::AssertionResult Same(const Json& actual, const Json& expected) {
-  if (nlohmann::json::parse(actual.dump()) == nlohmann::json::parse(expected.dump())) {
+  if (nlohmann::json::parse(actual.dump()) ==
+      nlohmann::json::parse(expected.dump())) {
     return ::testing::AssertionSuccess();
   }
-  return ::testing::AssertionFailure() << "actual " << actual.dump()
-                                       << "\nexpected " << expected.dump();
+  return ::testing::AssertionFailure()
+         << "actual " << actual.dump() << "\nexpected " << expected.dump();
 }
 
 class JsonCodecTest : public ::testing::Test {
@@ -47,12 +48,16 @@ class JsonCodecTest : public ::testing::Test {
 TEST_F(JsonCodecTest, ToJsonUsesWireNamesAndEnumWireValues) {
   BulkSync sync;
   sync.set_name("orders");
-  sync.set_automatically_add_new_fields(polytomic::v1::BULK_DISCOVER_ONLY_INCREMENTAL);
-  sync.mutable_default_schedule()->set_frequency(polytomic::v1::SCHEDULE_FREQUENCY_DAILY);
+  sync.set_automatically_add_new_fields(
+      polytomic::v1::BULK_DISCOVER_ONLY_INCREMENTAL);
+  sync.mutable_default_schedule()->set_frequency(
+      polytomic::v1::SCHEDULE_FREQUENCY_DAILY);
   sync.mutable_default_schedule()->set_hour("4");
   sync.add_policies("p1");
-  EXPECT_TRUE(Same(codec_->ToJson(sync),
-            Json::parse(R"({"name":"orders","default_schedule":{"frequency":"daily","hour":"4"},
+  EXPECT_TRUE(Same(
+      codec_->ToJson(sync),
+      Json::parse(
+          R"({"name":"orders","default_schedule":{"frequency":"daily","hour":"4"},
                             "automatically_add_new_fields":"onlyIncremental","policies":["p1"]})")));
 }
 
@@ -62,7 +67,9 @@ TEST_F(JsonCodecTest, ToJsonSendsSetZeroValuesAndOmitsUnsetOnes) {
   sync.set_concurrency_limit(0);
   sync.set_name("");
   Json json = codec_->ToJson(sync);
-  EXPECT_TRUE(Same(json, Json::parse(R"({"name":"","active":false,"concurrency_limit":0})")));
+  EXPECT_TRUE(
+      Same(json,
+           Json::parse(R"({"name":"","active":false,"concurrency_limit":0})")));
 }
 
 TEST_F(JsonCodecTest, ToJsonLeavesOutOutputOnlyFields) {
@@ -71,17 +78,21 @@ TEST_F(JsonCodecTest, ToJsonLeavesOutOutputOnlyFields) {
   sync.mutable_created_at()->set_seconds(1);
   sync.mutable_default_schedule()->mutable_updated_by()->set_name("x");
   sync.set_name("n");
-  EXPECT_TRUE(Same(codec_->ToJson(sync), Json::parse(R"({"name":"n","default_schedule":{}})")));
+  EXPECT_TRUE(Same(codec_->ToJson(sync),
+                   Json::parse(R"({"name":"n","default_schedule":{}})")));
 }
 
 TEST_F(JsonCodecTest, TimestampsStructsAndValues) {
   BulkSync sync;
   sync.mutable_data_cutoff_timestamp()->set_seconds(1700000000);
-  (*sync.mutable_destination_configuration()->mutable_fields())["schema"].set_string_value("raw");
-  (*sync.mutable_destination_configuration()->mutable_fields())["batch"].set_number_value(500);
+  (*sync.mutable_destination_configuration()->mutable_fields())["schema"]
+      .set_string_value("raw");
+  (*sync.mutable_destination_configuration()->mutable_fields())["batch"]
+      .set_number_value(500);
   Json json = codec_->ToJson(sync);
   EXPECT_EQ(json["data_cutoff_timestamp"], "2023-11-14T22:13:20Z");
-  EXPECT_TRUE(Same(json["destination_configuration"], Json::parse(R"({"batch":500,"schema":"raw"})")));
+  EXPECT_TRUE(Same(json["destination_configuration"],
+                   Json::parse(R"({"batch":500,"schema":"raw"})")));
   EXPECT_TRUE(json["destination_configuration"]["batch"].is_number_integer());
 }
 
@@ -92,11 +103,15 @@ TEST_F(JsonCodecTest, UnionsAreAStringOrAnObject) {
   configured->set_id("Contact");
   configured->set_enabled(true);
   configured->add_fields()->set_id("Email");
-  EXPECT_TRUE(Same(codec_->ToJson(sync)["schemas"],
-            Json::parse(R"(["Account",{"id":"Contact","enabled":true,"fields":["Email"]}])")));
+  EXPECT_TRUE(Same(
+      codec_->ToJson(sync)["schemas"],
+      Json::parse(
+          R"(["Account",{"id":"Contact","enabled":true,"fields":["Email"]}])")));
 
   BulkSync back;
-  ASSERT_TRUE(codec_->FromJson(Json::parse(R"({"schemas":["A",{"id":"B"}]})"), &back).ok());
+  ASSERT_TRUE(
+      codec_->FromJson(Json::parse(R"({"schemas":["A",{"id":"B"}]})"), &back)
+          .ok());
   ASSERT_EQ(back.schemas_size(), 2);
   EXPECT_EQ(back.schemas(0).id(), "A");
   EXPECT_EQ(back.schemas(1).configuration().id(), "B");
@@ -115,9 +130,12 @@ TEST_F(JsonCodecTest, AdditionalFieldsAreSentButTypedFieldsWin) {
 
 TEST_F(JsonCodecTest, FromJsonKeepsUnknownMembersAndUnknownEnumValues) {
   BulkSync sync;
-  ASSERT_TRUE(codec_->FromJson(Json::parse(R"({
+  ASSERT_TRUE(codec_
+                  ->FromJson(Json::parse(R"({
       "name": "x", "mode": "mirror", "normalize_names": "legacy",
-      "brand_new": {"nested": [1, 2]}, "concurrency_limit": "four"})"), &sync).ok());
+      "brand_new": {"nested": [1, 2]}, "concurrency_limit": "four"})"),
+                             &sync)
+                  .ok());
   EXPECT_EQ(sync.name(), "x");
   EXPECT_EQ(sync.mode(), polytomic::v1::BULK_SYNC_MODE_UNSPECIFIED);
   EXPECT_EQ(sync.normalize_names(), polytomic::v1::BULK_NORMALIZE_NAMES_LEGACY);
@@ -125,24 +143,43 @@ TEST_F(JsonCodecTest, FromJsonKeepsUnknownMembersAndUnknownEnumValues) {
   const auto& extra = sync.additional_fields().fields();
   EXPECT_EQ(extra.at("mode").string_value(), "mirror");
   EXPECT_EQ(extra.at("concurrency_limit").string_value(), "four");
-  EXPECT_EQ(extra.at("brand_new").struct_value().fields().at("nested").list_value().values_size(), 2);
+  EXPECT_EQ(extra.at("brand_new")
+                .struct_value()
+                .fields()
+                .at("nested")
+                .list_value()
+                .values_size(),
+            2);
   EXPECT_FALSE(extra.contains("name"));
 }
 
 TEST_F(JsonCodecTest, RepeatedEnumWithAnUnknownValueIsKeptWhole) {
   BulkSyncDestination destination;
-  ASSERT_TRUE(codec_->FromJson(
-      Json::parse(R"({"supported_resync_modes": ["resync", "teleport"]})"), &destination).ok());
+  ASSERT_TRUE(
+      codec_
+          ->FromJson(
+              Json::parse(
+                  R"({"supported_resync_modes": ["resync", "teleport"]})"),
+              &destination)
+          .ok());
   EXPECT_EQ(destination.supported_resync_modes_size(), 0);
-  EXPECT_EQ(destination.additional_fields().fields().at("supported_resync_modes")
-                .list_value().values(1).string_value(),
+  EXPECT_EQ(destination.additional_fields()
+                .fields()
+                .at("supported_resync_modes")
+                .list_value()
+                .values(1)
+                .string_value(),
             "teleport");
 }
 
 TEST_F(JsonCodecTest, NullReadsAsAbsent) {
   BulkSync sync;
-  ASSERT_TRUE(codec_->FromJson(Json::parse(R"({"data_cutoff_timestamp": null, "name": null})"),
-                               &sync).ok());
+  ASSERT_TRUE(
+      codec_
+          ->FromJson(
+              Json::parse(R"({"data_cutoff_timestamp": null, "name": null})"),
+              &sync)
+          .ok());
   EXPECT_FALSE(sync.has_data_cutoff_timestamp());
   EXPECT_FALSE(sync.has_name());
   EXPECT_TRUE(sync.additional_fields().fields().empty());
@@ -150,21 +187,33 @@ TEST_F(JsonCodecTest, NullReadsAsAbsent) {
 
 TEST_F(JsonCodecTest, UnreadableTimestampIsKeptRaw) {
   BulkSync sync;
-  ASSERT_TRUE(codec_->FromJson(Json::parse(R"({"created_at": "yesterday"})"), &sync).ok());
+  ASSERT_TRUE(
+      codec_->FromJson(Json::parse(R"({"created_at": "yesterday"})"), &sync)
+          .ok());
   EXPECT_FALSE(sync.has_created_at());
-  EXPECT_EQ(sync.additional_fields().fields().at("created_at").string_value(), "yesterday");
+  EXPECT_EQ(sync.additional_fields().fields().at("created_at").string_value(),
+            "yesterday");
 }
 
 TEST_F(JsonCodecTest, CamelCaseAndCapitalizedWireNames) {
   BulkSyncSchedule schedule;
-  ASSERT_TRUE(codec_->FromJson(Json::parse(R"({"dayOfWeek":"monday","selectiveMode":"incrementalFields",
-                                               "isDefault":true})"), &schedule).ok());
+  ASSERT_TRUE(
+      codec_
+          ->FromJson(
+              Json::parse(
+                  R"({"dayOfWeek":"monday","selectiveMode":"incrementalFields",
+                                               "isDefault":true})"),
+              &schedule)
+          .ok());
   EXPECT_EQ(schedule.day_of_week(), "monday");
-  EXPECT_EQ(schedule.selective_mode(), polytomic::v1::BULK_SELECTIVE_MODE_INCREMENTAL_FIELDS);
+  EXPECT_EQ(schedule.selective_mode(),
+            polytomic::v1::BULK_SELECTIVE_MODE_INCREMENTAL_FIELDS);
   EXPECT_TRUE(schedule.is_default());
 
   BulkSyncExecutionLogs logs;
-  ASSERT_TRUE(codec_->FromJson(Json::parse(R"({"URLs":["u"],"Expires":"soon"})"), &logs).ok());
+  ASSERT_TRUE(
+      codec_->FromJson(Json::parse(R"({"URLs":["u"],"Expires":"soon"})"), &logs)
+          .ok());
   EXPECT_EQ(logs.urls(0), "u");
   EXPECT_EQ(logs.expires(), "soon");
 }
@@ -197,10 +246,13 @@ TEST_F(JsonCodecTest, FieldToJsonGivesZeroValuesForUnsetFields) {
   BulkSync sync;
   const MessageInfo* info = schema_->Message(BulkSync::descriptor());
   EXPECT_EQ(codec_->FieldToJson(sync, *info->FindProto("active")), false);
-  EXPECT_EQ(codec_->FieldToJson(sync, *info->FindProto("concurrency_limit")), 0);
+  EXPECT_EQ(codec_->FieldToJson(sync, *info->FindProto("concurrency_limit")),
+            0);
   EXPECT_EQ(codec_->FieldToJson(sync, *info->FindProto("name")), "");
-  EXPECT_EQ(codec_->FieldToJson(sync, *info->FindProto("policies")), Json::array());
-  EXPECT_TRUE(codec_->FieldToJson(sync, *info->FindProto("default_schedule")).is_null());
+  EXPECT_EQ(codec_->FieldToJson(sync, *info->FindProto("policies")),
+            Json::array());
+  EXPECT_TRUE(codec_->FieldToJson(sync, *info->FindProto("default_schedule"))
+                  .is_null());
   EXPECT_TRUE(codec_->FieldToJson(sync, *info->FindProto("mode")).is_null());
 }
 

@@ -41,7 +41,8 @@ class TranslatorTest : public ::testing::Test {
     return *route;
   }
 
-  HttpRequest Build(const Route& route, const google::protobuf::Message& request) {
+  HttpRequest Build(const Route& route,
+                    const google::protobuf::Message& request) {
     EXPECT_TRUE(translator_->Validate(route, request).ok())
         << translator_->Validate(route, request);
     auto http = translator_->ToHttp(route, request);
@@ -50,14 +51,15 @@ class TranslatorTest : public ::testing::Test {
   }
 
   // Violations returns the BadRequest field paths of a validation failure.
-  std::vector<std::string> Violations(const Route& route,
-                                      const google::protobuf::Message& request) {
+  std::vector<std::string> Violations(
+      const Route& route, const google::protobuf::Message& request) {
     absl::Status status = translator_->Validate(route, request);
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
     google::rpc::BadRequest bad_request;
     EXPECT_TRUE(GetDetail(status, &bad_request));
     std::vector<std::string> fields;
-    for (const auto& v : bad_request.field_violations()) fields.push_back(v.field());
+    for (const auto& v : bad_request.field_violations())
+      fields.push_back(v.field());
     return fields;
   }
 
@@ -72,10 +74,11 @@ TEST_F(TranslatorTest, PathVariablesAreFilledAndEncoded) {
   polytomic::v1::GetBulkSyncSchemaRequest request;
   request.set_id(kSyncId);
   request.set_schema_id("public.users/x y");
-  HttpRequest http = Build(RouteOf("BulkSyncSchemaService", "GetBulkSyncSchema"), request);
+  HttpRequest http =
+      Build(RouteOf("BulkSyncSchemaService", "GetBulkSyncSchema"), request);
   EXPECT_EQ(http.method, "GET");
-  EXPECT_EQ(http.target,
-            absl::StrCat("/api/bulk/syncs/", kSyncId, "/schemas/public.users%2Fx%20y"));
+  EXPECT_EQ(http.target, absl::StrCat("/api/bulk/syncs/", kSyncId,
+                                      "/schemas/public.users%2Fx%20y"));
   EXPECT_TRUE(http.body.empty());
 }
 
@@ -84,10 +87,11 @@ TEST_F(TranslatorTest, EnumPathVariableUsesItsWireValue) {
   request.set_sync_id(kSyncId);
   request.set_id(kSyncId);
   request.set_type(polytomic::v1::EXECUTION_LOG_TYPE_WARNINGS);
-  HttpRequest http =
-      Build(RouteOf("ModelSyncExecutionService", "GetModelSyncExecutionLogUrls"), request);
-  EXPECT_EQ(http.target,
-            absl::StrCat("/api/syncs/", kSyncId, "/executions/", kSyncId, "/warnings"));
+  HttpRequest http = Build(
+      RouteOf("ModelSyncExecutionService", "GetModelSyncExecutionLogUrls"),
+      request);
+  EXPECT_EQ(http.target, absl::StrCat("/api/syncs/", kSyncId, "/executions/",
+                                      kSyncId, "/warnings"));
 }
 
 TEST_F(TranslatorTest, QueryParametersForSetFieldsOnly) {
@@ -96,7 +100,8 @@ TEST_F(TranslatorTest, QueryParametersForSetFieldsOnly) {
   request.add_mode(polytomic::v1::MODEL_SYNC_MODE_UPDATE_OR_CREATE);
   request.add_mode(polytomic::v1::MODEL_SYNC_MODE_CREATE);
   request.set_limit(10);
-  HttpRequest http = Build(RouteOf("ModelSyncService", "ListModelSyncs"), request);
+  HttpRequest http =
+      Build(RouteOf("ModelSyncService", "ListModelSyncs"), request);
   EXPECT_EQ(http.target,
             "/api/syncs?active=false&mode=updateOrCreate&mode=create&limit=10");
 }
@@ -105,19 +110,22 @@ TEST_F(TranslatorTest, RepeatedQueryParameter) {
   polytomic::v1::ListBulkSyncExecutionStatusesRequest request;
   request.add_sync_id(kSyncId);
   request.add_sync_id(kSyncId);
-  HttpRequest http =
-      Build(RouteOf("BulkSyncExecutionService", "ListBulkSyncExecutionStatuses"), request);
-  EXPECT_EQ(http.target, absl::StrCat("/api/bulk/syncs/status?sync_id=", kSyncId,
-                                      "&sync_id=", kSyncId));
+  HttpRequest http = Build(
+      RouteOf("BulkSyncExecutionService", "ListBulkSyncExecutionStatuses"),
+      request);
+  EXPECT_EQ(http.target, absl::StrCat("/api/bulk/syncs/status?sync_id=",
+                                      kSyncId, "&sync_id=", kSyncId));
 }
 
 TEST_F(TranslatorTest, JsonEncodedQueryParameter) {
   polytomic::v1::ListBulkSyncSchemasRequest request;
   request.set_id(kSyncId);
   (*request.mutable_filters())["enabled"] = "true";
-  HttpRequest http = Build(RouteOf("BulkSyncSchemaService", "ListBulkSyncSchemas"), request);
-  EXPECT_EQ(http.target, absl::StrCat("/api/bulk/syncs/", kSyncId,
-                                      "/schemas?filters=%7B%22enabled%22%3A%22true%22%7D"));
+  HttpRequest http =
+      Build(RouteOf("BulkSyncSchemaService", "ListBulkSyncSchemas"), request);
+  EXPECT_EQ(http.target,
+            absl::StrCat("/api/bulk/syncs/", kSyncId,
+                         "/schemas?filters=%7B%22enabled%22%3A%22true%22%7D"));
 }
 
 TEST_F(TranslatorTest, BodyOfRemainingFieldsSendsExplicitFalse) {
@@ -125,12 +133,15 @@ TEST_F(TranslatorTest, BodyOfRemainingFieldsSendsExplicitFalse) {
   request.set_id(kSyncId);
   request.set_active(false);
   request.set_idempotency_key("key-12345678");
-  HttpRequest http = Build(RouteOf("BulkSyncService", "ActivateBulkSync"), request);
+  HttpRequest http =
+      Build(RouteOf("BulkSyncService", "ActivateBulkSync"), request);
   EXPECT_EQ(http.method, "POST");
-  EXPECT_EQ(http.target, absl::StrCat("/api/bulk/syncs/", kSyncId, "/activate"));
+  EXPECT_EQ(http.target,
+            absl::StrCat("/api/bulk/syncs/", kSyncId, "/activate"));
   EXPECT_EQ(http.body, R"({"active":false})");
-  EXPECT_THAT(http.headers, UnorderedElementsAre(std::make_pair(
-                                std::string("Idempotency-Key"), std::string("key-12345678"))));
+  EXPECT_THAT(http.headers, UnorderedElementsAre(
+                                std::make_pair(std::string("Idempotency-Key"),
+                                               std::string("key-12345678"))));
 }
 
 TEST_F(TranslatorTest, BodyFieldIsTheResourceWithoutOutputOnlyFields) {
@@ -141,14 +152,17 @@ TEST_F(TranslatorTest, BodyFieldIsTheResourceWithoutOutputOnlyFields) {
   schedule->set_frequency(polytomic::v1::SCHEDULE_FREQUENCY_WEEKLY);
   schedule->set_day_of_week("monday");
   schedule->set_is_default(true);
-  HttpRequest http = Build(RouteOf("BulkSyncScheduleService", "CreateBulkSyncSchedule"), request);
-  EXPECT_EQ(http.body, R"({"schedule":{"frequency":"weekly","dayOfWeek":"monday"}})");
+  HttpRequest http = Build(
+      RouteOf("BulkSyncScheduleService", "CreateBulkSyncSchedule"), request);
+  EXPECT_EQ(http.body,
+            R"({"schedule":{"frequency":"weekly","dayOfWeek":"monday"}})");
 }
 
 TEST_F(TranslatorTest, DeleteHasNoBody) {
   polytomic::v1::DeleteModelSyncRequest request;
   request.set_id(kSyncId);
-  HttpRequest http = Build(RouteOf("ModelSyncService", "DeleteModelSync"), request);
+  HttpRequest http =
+      Build(RouteOf("ModelSyncService", "DeleteModelSync"), request);
   EXPECT_EQ(http.method, "DELETE");
   EXPECT_TRUE(http.body.empty());
 }
@@ -159,17 +173,19 @@ TEST_F(TranslatorTest, ValidationNamesEveryProblem) {
   sync->set_name("n");
   sync->set_source_connection_id("not-a-uuid");
   sync->mutable_default_schedule();  // frequency missing
-  sync->add_additional_schedules()->set_frequency(polytomic::v1::SCHEDULE_FREQUENCY_DAILY);
+  sync->add_additional_schedules()->set_frequency(
+      polytomic::v1::SCHEDULE_FREQUENCY_DAILY);
   sync->add_additional_schedules();  // frequency missing
   sync->add_schemas();               // union with no member
   request.set_idempotency_key("short");
-  EXPECT_THAT(Violations(RouteOf("BulkSyncService", "CreateBulkSync"), request),
-              UnorderedElementsAre("bulk_sync.source_connection_id",
-                                   "bulk_sync.destination_connection_id",
-                                   "bulk_sync.default_schedule.frequency",
-                                   "bulk_sync.additional_schedules[1].frequency",
-                                   "bulk_sync.destination_configuration",
-                                   "bulk_sync.schemas[0]", "idempotency_key"));
+  EXPECT_THAT(
+      Violations(RouteOf("BulkSyncService", "CreateBulkSync"), request),
+      UnorderedElementsAre("bulk_sync.source_connection_id",
+                           "bulk_sync.destination_connection_id",
+                           "bulk_sync.default_schedule.frequency",
+                           "bulk_sync.additional_schedules[1].frequency",
+                           "bulk_sync.destination_configuration",
+                           "bulk_sync.schemas[0]", "idempotency_key"));
 }
 
 TEST_F(TranslatorTest, ValidationRejectsBadPathValuesAndUnknownEnumNumbers) {
@@ -189,8 +205,8 @@ TEST_F(TranslatorTest, ValidationCanLeaveTheBodyToTheMergedDocument) {
   request.mutable_bulk_sync()->set_source_connection_id("bad");
   ValidationOptions relaxed;
   relaxed.skip_required_in_body = true;
-  absl::Status status =
-      translator_->Validate(RouteOf("BulkSyncService", "UpdateBulkSync"), request, relaxed);
+  absl::Status status = translator_->Validate(
+      RouteOf("BulkSyncService", "UpdateBulkSync"), request, relaxed);
   // Required members are not checked, formats still are.
   ASSERT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(status.message()), HasSubstr("source_connection_id"));
@@ -199,11 +215,16 @@ TEST_F(TranslatorTest, ValidationCanLeaveTheBodyToTheMergedDocument) {
 
 TEST_F(TranslatorTest, SuccessBodyFillsTheEnvelope) {
   const Route& route = RouteOf("BulkSyncService", "GetBulkSync");
-  HttpResponse answer{200, {}, R"({"data":{"id":"x","name":"n","mode":"replicate"},"extra":1})"};
+  HttpResponse answer{
+      200,
+      {},
+      R"({"data":{"id":"x","name":"n","mode":"replicate"},"extra":1})"};
   polytomic::v1::GetBulkSyncResponse response;
-  ASSERT_TRUE(translator_->FromHttp(route, answer, &response, absl::Now()).ok());
+  ASSERT_TRUE(
+      translator_->FromHttp(route, answer, &response, absl::Now()).ok());
   EXPECT_EQ(response.data().name(), "n");
-  EXPECT_EQ(response.additional_fields().fields().at("extra").number_value(), 1);
+  EXPECT_EQ(response.additional_fields().fields().at("extra").number_value(),
+            1);
 }
 
 TEST_F(TranslatorTest, EmptySuccessBodyIsAnEmptyResponse) {
@@ -217,11 +238,12 @@ TEST_F(TranslatorTest, EmptySuccessBodyIsAnEmptyResponse) {
 TEST_F(TranslatorTest, UnparseableSuccessBodyIsInternalNamingTheOperation) {
   polytomic::v1::GetBulkSyncResponse response;
   for (const char* body : {R"({"data": {)", "[1]", "<html>"}) {
-    absl::Status status = translator_->FromHttp(RouteOf("BulkSyncService", "GetBulkSync"),
-                                                HttpResponse{200, {}, body}, &response,
-                                                absl::Now());
+    absl::Status status = translator_->FromHttp(
+        RouteOf("BulkSyncService", "GetBulkSync"), HttpResponse{200, {}, body},
+        &response, absl::Now());
     EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << body;
-    EXPECT_THAT(std::string(status.message()), HasSubstr("bulkSync.get")) << body;
+    EXPECT_THAT(std::string(status.message()), HasSubstr("bulkSync.get"))
+        << body;
     google::rpc::ErrorInfo info;
     ASSERT_TRUE(GetDetail(status, &info));
     EXPECT_EQ(info.reason(), "UPSTREAM_BAD_RESPONSE");
@@ -239,7 +261,8 @@ class ErrorMappingTest : public TranslatorTest,
 
 TEST_P(ErrorMappingTest, MapsStatusCodeAndReason) {
   const MappingCase& c = GetParam();
-  HttpResponse answer{c.http_status, {}, R"({"status":0,"message":"upstream says no"})"};
+  HttpResponse answer{
+      c.http_status, {}, R"({"status":0,"message":"upstream says no"})"};
   absl::Status status =
       UpstreamHttpError(RouteOf("BulkSyncService", "GetBulkSync"),
                         translator_->routes().schema(), answer, absl::Now());
@@ -255,45 +278,62 @@ TEST_P(ErrorMappingTest, MapsStatusCodeAndReason) {
 INSTANTIATE_TEST_SUITE_P(
     Table, ErrorMappingTest,
     ::testing::Values(
-        MappingCase{400, absl::StatusCode::kInvalidArgument, "UPSTREAM_REJECTED_REQUEST"},
-        MappingCase{422, absl::StatusCode::kInvalidArgument, "UPSTREAM_REJECTED_REQUEST"},
-        MappingCase{401, absl::StatusCode::kUnavailable, "UPSTREAM_CREDENTIAL_REJECTED"},
-        MappingCase{403, absl::StatusCode::kPermissionDenied, "UPSTREAM_PERMISSION_DENIED"},
+        MappingCase{400, absl::StatusCode::kInvalidArgument,
+                    "UPSTREAM_REJECTED_REQUEST"},
+        MappingCase{422, absl::StatusCode::kInvalidArgument,
+                    "UPSTREAM_REJECTED_REQUEST"},
+        MappingCase{401, absl::StatusCode::kUnavailable,
+                    "UPSTREAM_CREDENTIAL_REJECTED"},
+        MappingCase{403, absl::StatusCode::kPermissionDenied,
+                    "UPSTREAM_PERMISSION_DENIED"},
         MappingCase{404, absl::StatusCode::kNotFound, "UPSTREAM_NOT_FOUND"},
-        MappingCase{408, absl::StatusCode::kDeadlineExceeded, "UPSTREAM_TIMEOUT"},
+        MappingCase{408, absl::StatusCode::kDeadlineExceeded,
+                    "UPSTREAM_TIMEOUT"},
         MappingCase{409, absl::StatusCode::kAborted, "UPSTREAM_CONFLICT"},
-        MappingCase{413, absl::StatusCode::kInvalidArgument, "UPSTREAM_REQUEST_TOO_LARGE"},
-        MappingCase{429, absl::StatusCode::kResourceExhausted, "UPSTREAM_RATE_LIMITED"},
-        MappingCase{500, absl::StatusCode::kUnavailable, "UPSTREAM_UNAVAILABLE"},
-        MappingCase{503, absl::StatusCode::kUnavailable, "UPSTREAM_UNAVAILABLE"},
-        MappingCase{504, absl::StatusCode::kDeadlineExceeded, "UPSTREAM_TIMEOUT"},
-        MappingCase{302, absl::StatusCode::kInternal, "UPSTREAM_UNEXPECTED_STATUS"},
-        MappingCase{418, absl::StatusCode::kInternal, "UPSTREAM_UNEXPECTED_STATUS"}),
+        MappingCase{413, absl::StatusCode::kInvalidArgument,
+                    "UPSTREAM_REQUEST_TOO_LARGE"},
+        MappingCase{429, absl::StatusCode::kResourceExhausted,
+                    "UPSTREAM_RATE_LIMITED"},
+        MappingCase{500, absl::StatusCode::kUnavailable,
+                    "UPSTREAM_UNAVAILABLE"},
+        MappingCase{503, absl::StatusCode::kUnavailable,
+                    "UPSTREAM_UNAVAILABLE"},
+        MappingCase{504, absl::StatusCode::kDeadlineExceeded,
+                    "UPSTREAM_TIMEOUT"},
+        MappingCase{302, absl::StatusCode::kInternal,
+                    "UPSTREAM_UNEXPECTED_STATUS"},
+        MappingCase{418, absl::StatusCode::kInternal,
+                    "UPSTREAM_UNEXPECTED_STATUS"}),
     [](const ::testing::TestParamInfo<MappingCase>& info) {
       return absl::StrCat("Http", info.param.http_status);
     });
 
 TEST_F(TranslatorTest, ValidationErrorBecomesBadRequestOnProtoPaths) {
-  HttpResponse answer{422, {}, R"({"status":422,"key":"validation_error","message":"bad",
+  HttpResponse answer{
+      422, {}, R"({"status":422,"key":"validation_error","message":"bad",
       "metadata":{"fields":{"default_schedule.frequency":"is required","name":"is required"}}})"};
-  absl::Status status = UpstreamHttpError(RouteOf("BulkSyncService", "CreateBulkSync"),
-                                          translator_->routes().schema(), answer, absl::Now());
+  absl::Status status =
+      UpstreamHttpError(RouteOf("BulkSyncService", "CreateBulkSync"),
+                        translator_->routes().schema(), answer, absl::Now());
   google::rpc::BadRequest bad_request;
   ASSERT_TRUE(GetDetail(status, &bad_request));
   std::vector<std::string> fields;
-  for (const auto& v : bad_request.field_violations()) fields.push_back(v.field());
-  EXPECT_THAT(fields, UnorderedElementsAre("bulk_sync.default_schedule.frequency",
-                                           "bulk_sync.name"));
+  for (const auto& v : bad_request.field_violations())
+    fields.push_back(v.field());
+  EXPECT_THAT(fields,
+              UnorderedElementsAre("bulk_sync.default_schedule.frequency",
+                                   "bulk_sync.name"));
   google::rpc::ErrorInfo info;
   ASSERT_TRUE(GetDetail(status, &info));
   EXPECT_EQ(info.metadata().at("upstream_key"), "validation_error");
 }
 
 TEST_F(TranslatorTest, CamelCaseWirePathsMapToProtoNames) {
-  HttpResponse answer{400, {}, R"({"metadata":{"fields":{"schedule.dayOfWeek":"bad day"}}})"};
-  absl::Status status =
-      UpstreamHttpError(RouteOf("BulkSyncScheduleService", "UpdateBulkSyncSchedule"),
-                        translator_->routes().schema(), answer, absl::Now());
+  HttpResponse answer{
+      400, {}, R"({"metadata":{"fields":{"schedule.dayOfWeek":"bad day"}}})"};
+  absl::Status status = UpstreamHttpError(
+      RouteOf("BulkSyncScheduleService", "UpdateBulkSyncSchedule"),
+      translator_->routes().schema(), answer, absl::Now());
   google::rpc::BadRequest bad_request;
   ASSERT_TRUE(GetDetail(status, &bad_request));
   ASSERT_EQ(bad_request.field_violations_size(), 1);
@@ -303,12 +343,12 @@ TEST_F(TranslatorTest, CamelCaseWirePathsMapToProtoNames) {
 
 TEST_F(TranslatorTest, RateLimitCarriesRetryInfo) {
   absl::Time now = absl::FromUnixSeconds(1700000000);
-  for (const auto& [header, seconds] :
-       std::vector<std::pair<std::string, int>>{{"7", 7},
-                                                {"Tue, 14 Nov 2023 22:13:50 GMT", 30}}) {
+  for (const auto& [header, seconds] : std::vector<std::pair<std::string, int>>{
+           {"7", 7}, {"Tue, 14 Nov 2023 22:13:50 GMT", 30}}) {
     HttpResponse answer{429, {{"retry-after", header}}, "{}"};
-    absl::Status status = UpstreamHttpError(RouteOf("BulkSyncService", "GetBulkSync"),
-                                            translator_->routes().schema(), answer, now);
+    absl::Status status =
+        UpstreamHttpError(RouteOf("BulkSyncService", "GetBulkSync"),
+                          translator_->routes().schema(), answer, now);
     EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
     google::rpc::RetryInfo retry;
     ASSERT_TRUE(GetDetail(status, &retry)) << header;
@@ -318,19 +358,26 @@ TEST_F(TranslatorTest, RateLimitCarriesRetryInfo) {
 
 TEST_F(TranslatorTest, CredentialRejectionDoesNotRepeatTheUpstreamText) {
   HttpResponse answer{401, {}, R"({"message":"key sk-live-123 is revoked"})"};
-  absl::Status status = UpstreamHttpError(RouteOf("BulkSyncService", "GetBulkSync"),
-                                          translator_->routes().schema(), answer, absl::Now());
-  EXPECT_THAT(std::string(status.message()), ::testing::Not(HasSubstr("sk-live-123")));
+  absl::Status status =
+      UpstreamHttpError(RouteOf("BulkSyncService", "GetBulkSync"),
+                        translator_->routes().schema(), answer, absl::Now());
+  EXPECT_THAT(std::string(status.message()),
+              ::testing::Not(HasSubstr("sk-live-123")));
   EXPECT_THAT(std::string(status.message()), HasSubstr("not the caller's"));
 }
 
 TEST_F(TranslatorTest, TransportFailures) {
   const Route& route = RouteOf("BulkSyncService", "GetBulkSync");
-  EXPECT_EQ(translator_->FromTransportError(route, absl::DeadlineExceededError("slow")).code(),
+  EXPECT_EQ(translator_
+                ->FromTransportError(route, absl::DeadlineExceededError("slow"))
+                .code(),
             absl::StatusCode::kDeadlineExceeded);
-  EXPECT_EQ(translator_->FromTransportError(route, absl::UnavailableError("reset")).code(),
-            absl::StatusCode::kUnavailable);
-  EXPECT_EQ(translator_->FromTransportError(route, absl::CancelledError("gone")).code(),
+  EXPECT_EQ(
+      translator_->FromTransportError(route, absl::UnavailableError("reset"))
+          .code(),
+      absl::StatusCode::kUnavailable);
+  EXPECT_EQ(translator_->FromTransportError(route, absl::CancelledError("gone"))
+                .code(),
             absl::StatusCode::kCancelled);
 }
 
