@@ -116,6 +116,11 @@ void ApplyDefaults(GatewayConfig& config) {
   if (upstream->max_connections() == 0) upstream->set_max_connections(256);
   DefaultDuration(upstream->mutable_connect_timeout(), 5);
   DefaultDuration(upstream->mutable_default_timeout(), 30);
+  auto* updates = config.mutable_updates();
+  if (updates->write_only_policy() ==
+      v1::Updates::WRITE_ONLY_POLICY_UNSPECIFIED) {
+    updates->set_write_only_policy(v1::Updates::RESEND_HELD);
+  }
 }
 
 absl::Status ValidateConfig(const GatewayConfig& config) {

@@ -3,16 +3,23 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <fstream>
 #include <utility>
 
+#include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "gateway/auth/key_file_credentials.h"
 #include "gateway/common/clock.h"
 #include "gateway/common/status_macros.h"
+#include "gateway/fieldmask/write_only_store.h"
 #include "gateway/rest/curl_rest_client.h"
 #include "gateway/server/contract_service.h"
 #include "gateway/server/pipeline.h"
 #include "gateway/server/unary_call.h"
+#include "gateway/server/update_flow.h"
+#include "gateway/server/upstream_caller.h"
 #include "gateway/translate/translator.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/time_util.h"
@@ -21,6 +28,20 @@ namespace gateway::server {
 namespace {
 
 using google::protobuf::util::TimeUtil;
+
+// ReadSealKey reads updates.seal_key_file (64 hex digits); empty if unset.
+absl::StatusOr<std::string> ReadSealKey(const config::v1::Updates& updates) {
+  if (updates.seal_key_file().empty()) return std::string();
+  std::ifstream file(updates.seal_key_file());
+  std::string hex;
+  if (!file || !(file >> hex) || hex.size() != 64 ||
+      !absl::c_all_of(hex, [](char c) { return absl::ascii_isxdigit(c); })) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("updates.seal_key_file: ", updates.seal_key_file(),
+                     " must hold 64 hex digits"));
+  }
+  return absl::HexStringToBytes(hex);
+}
 
 }  // namespace
 
@@ -31,6 +52,9 @@ struct Gateway::Parts {
   std::unique_ptr<CredentialSource> credentials;
   std::unique_ptr<RestClient> upstream;
   std::unique_ptr<translate::Translator> translator;
+  std::unique_ptr<UpstreamCaller> caller;
+  std::unique_ptr<fieldmask::WriteOnlyStore> write_only;
+  std::unique_ptr<UpdateFlow> updates;
   std::unique_ptr<Pipeline> pipeline;
   absl::Duration default_timeout;
   std::vector<std::unique_ptr<ContractService>> services;
@@ -51,11 +75,21 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   ASSIGN_OR_RETURN(parts->upstream, rest::CurlRestClient::Create(rest_options));
   ASSIGN_OR_RETURN(auto services, translate::ContractServices());
   ASSIGN_OR_RETURN(parts->translator, translate::Translator::Create(services));
-  Pipeline::Options pipeline_options;
-  pipeline_options.api_version = upstream.api_version();
-  parts->pipeline = std::make_unique<Pipeline>(
-      parts->translator.get(), parts->upstream.get(), parts->credentials.get(),
-      &parts->clock, pipeline_options);
+  parts->caller = std::make_unique<UpstreamCaller>(
+      parts->upstream.get(), parts->credentials.get(), upstream.api_version(),
+      "default");
+  ASSIGN_OR_RETURN(std::string seal_key, ReadSealKey(config.updates()));
+  ASSIGN_OR_RETURN(parts->write_only,
+                   fieldmask::WriteOnlyStore::Create(std::move(seal_key)));
+  parts->updates = std::make_unique<UpdateFlow>(
+      parts->translator.get(), parts->caller.get(), parts->write_only.get(),
+      config.updates().write_only_policy() == config::v1::Updates::REFUSE
+          ? fieldmask::WriteOnlyPolicy::kRefuse
+          : fieldmask::WriteOnlyPolicy::kResendHeld,
+      &parts->clock);
+  parts->pipeline =
+      std::make_unique<Pipeline>(parts->translator.get(), parts->caller.get(),
+                                 parts->updates.get(), &parts->clock);
   parts->default_timeout = absl::Milliseconds(
       TimeUtil::DurationToMilliseconds(upstream.default_timeout()));
 

@@ -1,14 +1,16 @@
 #include "gateway/server/pipeline.h"
 
+#include <string>
 #include <utility>
-
-#include "absl/strings/str_cat.h"
-#include "gateway/common/error_details.h"
 
 namespace gateway::server {
 
 void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
   const translate::Route& route = call->route();
+  if (route.update_mask != nullptr) {
+    updates_->Run(std::move(call), std::move(done));
+    return;
+  }
   if (absl::Status valid = translator_->Validate(route, call->request());
       !valid.ok()) {
     std::move(done)(std::move(valid));
@@ -20,53 +22,47 @@ void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
     std::move(done)(http.status());
     return;
   }
-  if (absl::Status prepared = PrepareUpstream(*call, *http); !prepared.ok()) {
+  if (absl::Status prepared = upstream_->Prepare(*call, *http);
+      !prepared.ok()) {
     std::move(done)(std::move(prepared));
     return;
   }
-  SendUpstream(
+  upstream_->Send(
       call, *std::move(http),
       [this, call,
        done = std::move(done)](absl::StatusOr<HttpResponse> answer) mutable {
         const translate::Route& route = call->route();
-        absl::Status status =
-            answer.ok()
-                ? translator_->FromHttp(route, *answer, &call->response(),
-                                        clock_->Now())
-                : translator_->FromTransportError(route, answer.status());
+        if (!answer.ok()) {
+          std::move(done)(
+              translator_->FromTransportError(route, answer.status()));
+          return;
+        }
+        absl::StatusOr<Json> body =
+            translator_->ParseBody(route, *answer, clock_->Now());
+        if (!body.ok()) {
+          std::move(done)(body.status());
+          return;
+        }
+        absl::Status status = translator_->FromJson(route, answer->status,
+                                                    *body, &call->response());
+        if (status.ok() && !route.IsRead() && route.resource != nullptr) {
+          // A write carried a resource: remember its write-only fields for
+          // later partial updates.
+          const Json* id = body->is_object() && body->contains("data")
+                               ? &(*body)["data"]
+                               : nullptr;
+          if (id != nullptr && id->is_object() && id->contains("id") &&
+              (*id)["id"].is_string()) {
+            const auto& request = call->request();
+            updates_->RememberWrite(
+                route,
+                translator_->codec().ToJson(request.GetReflection()->GetMessage(
+                    request, route.resource->descriptor)),
+                (*id)["id"].get<std::string>());
+          }
+        }
         std::move(done)(std::move(status));
       });
-}
-
-absl::Status Pipeline::PrepareUpstream(const CallContext& call,
-                                       HttpRequest& request) const {
-  absl::StatusOr<std::string> authorization =
-      credentials_->Authorization(options_.account);
-  if (!authorization.ok()) {
-    // The credential error names the account, never a key.
-    return ErrorWithInfo(
-        absl::StatusCode::kUnavailable,
-        absl::StrCat(call.route().operation_id, ": no upstream credentials: ",
-                     authorization.status().message()),
-        "UPSTREAM_CREDENTIALS_MISSING",
-        {{"operation", call.route().operation_id}});
-  }
-  request.headers.emplace_back("Authorization", *std::move(authorization));
-  request.headers.emplace_back("X-Polytomic-Version", options_.api_version);
-  request.deadline = call.deadline();
-  return absl::OkStatus();
-}
-
-void Pipeline::SendUpstream(const std::shared_ptr<CallContext>& call,
-                            HttpRequest request,
-                            RestClient::Callback on_answer) const {
-  if (call->cancelled()) {
-    std::move(on_answer)(absl::CancelledError("the caller cancelled the call"));
-    return;
-  }
-  RestClient::RequestId id =
-      upstream_->Send(std::move(request), std::move(on_answer));
-  call->TrackUpstream(upstream_, id);
 }
 
 }  // namespace gateway::server

@@ -11,7 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gateway/common/error_details.h"
-#include "gateway/translate/json_codec.h"
+#include "gateway/common/json_codec.h"
 #include "google/protobuf/duration.pb.h"
 
 namespace gateway::translate {

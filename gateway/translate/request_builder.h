@@ -15,8 +15,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "gateway/common/json_codec.h"
 #include "gateway/common/rest_client.h"
-#include "gateway/translate/json_codec.h"
 #include "gateway/translate/route_table.h"
 #include "google/protobuf/message.h"
 

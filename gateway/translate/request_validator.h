@@ -18,8 +18,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "gateway/common/wire_schema.h"
 #include "gateway/translate/route_table.h"
-#include "gateway/translate/wire_schema.h"
 #include "google/protobuf/message.h"
 #include "google/rpc/error_details.pb.h"
 

@@ -60,6 +60,20 @@ absl::StatusOr<std::unique_ptr<RouteTable>> RouteTable::Build(
       table->routes_.push_back(std::move(route));
     }
   }
+  for (auto& route : table->routes_) {
+    if (route->update_mask == nullptr) continue;
+    for (const auto& other : table->routes_) {
+      if (other->http_method == "GET" &&
+          other->path_template == route->path_template) {
+        route->read = other.get();
+      }
+    }
+    if (route->read == nullptr || route->resource == nullptr) {
+      return Broken(route->method,
+                    "an update_mask needs a resource field and a GET route "
+                    "of the same path");
+    }
+  }
   return table;
 }
 
@@ -134,6 +148,7 @@ absl::StatusOr<std::unique_ptr<Route>> RouteTable::BuildRoute(
     bound[route->body_field->descriptor] = true;
   }
   for (const FieldInfo& field : route->input->fields) {
+    if (field.well_known == WellKnown::kFieldMask) route->update_mask = &field;
     if (bound.contains(field.descriptor) || field.gateway_only()) continue;
     if (!field.rules.header().empty()) {
       route->header_fields.push_back(&field);
@@ -142,6 +157,19 @@ absl::StatusOr<std::unique_ptr<Route>> RouteTable::BuildRoute(
     } else {
       route->query_fields.push_back(&field);
     }
+  }
+  if (route->body == Route::Body::kField) {
+    route->resource = route->body_field;
+  } else {
+    std::vector<const FieldInfo*> messages;
+    for (const FieldInfo* field : route->body_fields) {
+      if (field->descriptor->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+          !field->descriptor->is_repeated() &&
+          field->well_known == WellKnown::kNone) {
+        messages.push_back(field);
+      }
+    }
+    if (messages.size() == 1) route->resource = messages[0];
   }
   return route;
 }

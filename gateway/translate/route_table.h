@@ -18,7 +18,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "gateway/translate/wire_schema.h"
+#include "gateway/common/wire_schema.h"
 #include "google/protobuf/descriptor.h"
 
 namespace gateway::translate {
@@ -46,6 +46,13 @@ struct Route {
   std::vector<const FieldInfo*> body_fields;  // Body::kRemainingFields
   std::vector<const FieldInfo*> query_fields;
   std::vector<const FieldInfo*> header_fields;
+  // The resource the request carries: the body field, or the one message
+  // field of a "*" body (e.g. `schedule`); nullptr if none.
+  const FieldInfo* resource = nullptr;
+  // Partial updates: the gateway-only FieldMask, and the GET route of the
+  // same path the update reads the current document from.
+  const FieldInfo* update_mask = nullptr;
+  const Route* read = nullptr;
 
   // IsRead says whether the call leaves upstream state unchanged.
   bool IsRead() const { return http_method == "GET"; }

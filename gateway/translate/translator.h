@@ -19,8 +19,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/common/json_codec.h"
 #include "gateway/common/rest_client.h"
-#include "gateway/translate/json_codec.h"
 #include "gateway/translate/request_validator.h"
 #include "gateway/translate/route_table.h"
 #include "google/protobuf/descriptor.h"

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/common/sha256.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/time_util.h"
@@ -180,6 +181,16 @@ void Checker::Object(const google::protobuf::Message& message, const Json& json,
   for (int i = 0; i < d->field_count(); ++i) {
     const FieldDescriptor* field = d->field(i);
     if (field == extra_field || !IsSet(message, field)) continue;
+    const auto& rules = field->options().GetExtension(polytomic::v1::field);
+    if (rules.etag()) {
+      // The contract's etag: the SHA-256 of the document's compact JSON.
+      if (r->GetString(message, field) != gateway::Sha256Hex(json.dump())) {
+        Fail(path.empty() ? "etag" : absl::StrCat(path, ".etag"),
+             "is not the SHA-256 of the upstream document");
+      }
+      continue;
+    }
+    if (rules.behavior() == polytomic::v1::FIELD_BEHAVIOR_GATEWAY) continue;
     if (!json.contains(field->json_name()) ||
         json[field->json_name()].is_null()) {
       Fail(path.empty() ? field->json_name()

@@ -9,7 +9,9 @@
 // in a typed field with an equal value, or, verbatim, in the message's
 // `additional_fields`; every set field of the message must come from a JSON
 // member. JSON null counts as absent, and an empty JSON array (object) as an
-// empty repeated (map) field: proto3 lists have no presence.
+// empty repeated (map) field: proto3 lists have no presence. An etag must be
+// the SHA-256 of the object's compact JSON; other gateway-only fields are
+// ignored.
 #ifndef TESTS_SUPPORT_PROTO_JSON_MATCHER_H_
 #define TESTS_SUPPORT_PROTO_JSON_MATCHER_H_
 

@@ -976,6 +976,8 @@ class Checker {
         has_additional = true;
         continue;
       }
+      // The gateway's own fields (etags, update masks) never travel.
+      if (IsGateway(f)) continue;
       if (!by_json.emplace(f->json_name(), f).second) {
         Fail(m->full_name(),
              "two fields share json_name " + Quote(f->json_name()));

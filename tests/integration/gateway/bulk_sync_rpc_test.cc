@@ -119,6 +119,8 @@ TEST_F(BulkSyncRpcTest, UpdateBulkSyncReplacesTheSync) {
   std::string id = FirstBulkSync();
   grpc::ClientContext context;
   v1::UpdateBulkSyncRequest request;
+  // "*": a full replacement, the REST PUT's own semantics.
+  request.mutable_update_mask()->add_paths("*");
   request.set_id(id);
   *request.mutable_bulk_sync() = NewSync();
   request.mutable_bulk_sync()->set_name("renamed");

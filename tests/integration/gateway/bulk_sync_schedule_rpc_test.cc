@@ -159,6 +159,8 @@ TEST_F(BulkSyncScheduleRpcTest, UpdateBulkSyncScheduleReplacesTheSchedule) {
   std::string schedule_id = WeeklyScheduleId();
   grpc::ClientContext context;
   v1::UpdateBulkSyncScheduleRequest request;
+  // "*": a full replacement, the REST PUT's own semantics.
+  request.mutable_update_mask()->add_paths("*");
   request.set_sync_id(id);
   request.set_schedule_id(schedule_id);
   request.set_idempotency_key("update-schedule-0001");
@@ -202,6 +204,8 @@ TEST_F(BulkSyncScheduleRpcTest, UpdateTheDefaultSchedule) {
   std::string schedule_id = HeldSync(id)["default_schedule"]["id"];
   grpc::ClientContext context;
   v1::UpdateBulkSyncScheduleRequest request;
+  // "*": a full replacement, the REST PUT's own semantics.
+  request.mutable_update_mask()->add_paths("*");
   request.set_sync_id(id);
   request.set_schedule_id(schedule_id);
   request.mutable_schedule()->set_frequency(v1::SCHEDULE_FREQUENCY_MANUAL);

@@ -202,6 +202,8 @@ TEST_F(BulkSyncSchemaRpcTest, UpdateBulkSyncSchemaReplacesTheSchema) {
   std::string id = SeededBulkSync(0);
   grpc::ClientContext context;
   v1::UpdateBulkSyncSchemaRequest request;
+  // "*": a full replacement, the REST PUT's own semantics.
+  request.mutable_update_mask()->add_paths("*");
   request.set_id(id);
   request.set_schema_id("Account");
   request.set_idempotency_key("update-schema-0001");

@@ -344,6 +344,8 @@ TEST_F(ModelSyncRpcTest, UpdateModelSyncReplacesTheSync) {
   std::string model = before["model_ids"][0];
   grpc::ClientContext context;
   v1::UpdateModelSyncRequest request;
+  // "*": a full replacement, the REST PUT's own semantics.
+  request.mutable_update_mask()->add_paths("*");
   request.set_id(id);
   request.set_idempotency_key("update-model-sync-0001");
   v1::ModelSync* sync = request.mutable_model_sync();

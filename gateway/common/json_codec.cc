@@ -1,15 +1,16 @@
-#include "gateway/translate/json_codec.h"
+#include "gateway/common/json_codec.h"
 
 #include <cmath>
 #include <limits>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/common/sha256.h"
 #include "gateway/common/status_macros.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/time_util.h"
 
-namespace gateway::translate {
+namespace gateway {
 namespace {
 
 using google::protobuf::FieldDescriptor;
@@ -359,7 +360,14 @@ absl::Status JsonCodec::FromJson(const Json& json, Message* message) const {
     }
     JsonToValue(value, &(*extra->mutable_fields())[key]);
   }
+  if (const FieldInfo* etag = info->etag()) {
+    r->SetString(message, etag->descriptor, Etag(json));
+  }
   return absl::OkStatus();
+}
+
+std::string JsonCodec::Etag(const Json& document) {
+  return Sha256Hex(Dump(document));
 }
 
 absl::Status JsonCodec::SetField(const Json& json, const FieldInfo& field,
@@ -534,4 +542,4 @@ absl::Status JsonCodec::ReadMessageValue(const Json& json, WellKnown kind,
   return FromJson(json, value);
 }
 
-}  // namespace gateway::translate
+}  // namespace gateway

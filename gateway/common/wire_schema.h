@@ -10,8 +10,8 @@
 // are coherent (each enum value but the zero one has a wire value, unions have
 // one oneof, additional_fields is a Struct), so a broken contract fails at
 // start-up instead of on a call.
-#ifndef GATEWAY_TRANSLATE_WIRE_SCHEMA_H_
-#define GATEWAY_TRANSLATE_WIRE_SCHEMA_H_
+#ifndef GATEWAY_COMMON_WIRE_SCHEMA_H_
+#define GATEWAY_COMMON_WIRE_SCHEMA_H_
 
 #include <memory>
 #include <string>
@@ -23,7 +23,7 @@
 #include "google/protobuf/descriptor.h"
 #include "polytomic/v1/options.pb.h"
 
-namespace gateway::translate {
+namespace gateway {
 
 // WellKnown is how a message-typed field is represented in JSON.
 enum class WellKnown {
@@ -65,6 +65,12 @@ struct MessageInfo {
   const google::protobuf::FieldDescriptor* additional_fields = nullptr;
   bool json_union = false;
   bool json_list = false;
+  int etag_index = -1;  // the gateway-only etag field, if any
+
+  // etag returns the message's etag field, or nullptr.
+  const FieldInfo* etag() const {
+    return etag_index < 0 ? nullptr : &fields[etag_index];
+  }
 
   // FindWire returns the field with this wire name, or nullptr.
   const FieldInfo* FindWire(absl::string_view wire_name) const;
@@ -104,6 +110,6 @@ class WireSchema {
       enums_;
 };
 
-}  // namespace gateway::translate
+}  // namespace gateway
 
-#endif  // GATEWAY_TRANSLATE_WIRE_SCHEMA_H_
+#endif  // GATEWAY_COMMON_WIRE_SCHEMA_H_

@@ -1,4 +1,4 @@
-#include "gateway/translate/wire_schema.h"
+#include "gateway/common/wire_schema.h"
 
 #include <utility>
 
@@ -6,7 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/common/status_macros.h"
 
-namespace gateway::translate {
+namespace gateway {
 namespace {
 
 using google::protobuf::Descriptor;
@@ -134,6 +134,13 @@ absl::Status WireSchema::Add(const Descriptor* d) {
                     absl::StrCat("two fields have wire name ", fi.wire_name));
     }
     info.index_by_proto.emplace(field->name(), index);
+    if (fi.rules.etag()) {
+      if (!fi.gateway_only() ||
+          field->cpp_type() != FieldDescriptor::CPPTYPE_STRING) {
+        return Broken(d, "an etag is a gateway-only string");
+      }
+      info.etag_index = index;
+    }
     info.fields.push_back(std::move(fi));
   }
   if (info.json_union) {
@@ -151,4 +158,4 @@ absl::Status WireSchema::Add(const Descriptor* d) {
   return absl::OkStatus();
 }
 
-}  // namespace gateway::translate
+}  // namespace gateway

@@ -11,22 +11,23 @@
 //   message's `additional_fields`, so callers see everything upstream said.
 // - ToJson sends every set field, including set scalars equal to their zero
 //   value, and the `additional_fields` members the typed fields do not set.
+// Messages with an etag field get the etag of the object they were read from.
 // JSON null is read as "absent" (except into google.protobuf.Value). Numbers
 // inside Struct/Value are doubles, so integers beyond 2^53 lose precision
 // there; typed integer fields are exact.
-#ifndef GATEWAY_TRANSLATE_JSON_CODEC_H_
-#define GATEWAY_TRANSLATE_JSON_CODEC_H_
+#ifndef GATEWAY_COMMON_JSON_CODEC_H_
+#define GATEWAY_COMMON_JSON_CODEC_H_
 
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "gateway/translate/wire_schema.h"
+#include "gateway/common/wire_schema.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/struct.pb.h"
 #include "nlohmann/json.hpp"
 
-namespace gateway::translate {
+namespace gateway {
 
 using Json = nlohmann::ordered_json;
 
@@ -64,6 +65,10 @@ class JsonCodec {
   absl::Status FromJson(const Json& json,
                         google::protobuf::Message* message) const;
 
+  // Etag is the etag of an upstream document: the SHA-256 of its compact
+  // serialization, so the same document gives the same etag in any process.
+  static std::string Etag(const Json& document);
+
   // StructToJson and JsonToValue convert google.protobuf.Struct/Value.
   static Json StructToJson(const google::protobuf::Struct& value);
   static Json ValueToJson(const google::protobuf::Value& value);
@@ -94,6 +99,6 @@ class JsonCodec {
   const WireSchema* schema_;
 };
 
-}  // namespace gateway::translate
+}  // namespace gateway
 
-#endif  // GATEWAY_TRANSLATE_JSON_CODEC_H_
+#endif  // GATEWAY_COMMON_JSON_CODEC_H_

@@ -1,5 +1,5 @@
 // Unit tests of the proto <-> upstream JSON codec, on real contract messages.
-#include "gateway/translate/json_codec.h"
+#include "gateway/common/json_codec.h"
 
 #include <memory>
 
@@ -10,7 +10,7 @@
 #include "polytomic/v1/bulk_sync_schedule.pb.h"
 #include "polytomic/v1/model_sync.pb.h"
 
-namespace gateway::translate {
+namespace gateway {
 namespace {
 
 using polytomic::v1::BulkSync;
@@ -266,4 +266,4 @@ TEST_F(JsonCodecTest, WriteOnlyFieldsAreSent) {
 }
 
 }  // namespace
-}  // namespace gateway::translate
+}  // namespace gateway
