@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/struct.pb.h"
 
 namespace gateway::fieldmask {
 namespace {
@@ -19,6 +20,39 @@ const MessageInfo* NestedInfo(const FieldInfo& field,
     return nullptr;
   }
   return schema.Message(d->message_type());
+}
+
+// ApplyAdditional writes one member the contract does not model, from the
+// additional_fields of the message the path leads to, or removes it.
+void ApplyAdditional(const MaskPath& path, const Message& resource, Json& doc) {
+  const Message* holder = &resource;
+  for (const FieldInfo* field : path.fields) {
+    holder = &holder->GetReflection()->GetMessage(*holder, field->descriptor);
+  }
+  const google::protobuf::Value* value = nullptr;
+  const auto* d = holder->GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const auto& rules =
+        d->field(i)->options().GetExtension(polytomic::v1::field);
+    if (!rules.additional_fields()) continue;
+    const auto& extra = static_cast<const google::protobuf::Struct&>(
+        holder->GetReflection()->GetMessage(*holder, d->field(i)));
+    auto it = extra.fields().find(path.additional_member);
+    if (it != extra.fields().end()) value = &it->second;
+  }
+  Json* parent = &doc;
+  for (const FieldInfo* field : path.fields) {
+    if (!parent->is_object()) *parent = Json::object();
+    Json& child = (*parent)[field->wire_name];
+    if (!child.is_object()) child = Json::object();
+    parent = &child;
+  }
+  if (!parent->is_object()) *parent = Json::object();
+  if (value != nullptr) {
+    (*parent)[path.additional_member] = JsonCodec::ValueToJson(*value);
+  } else {
+    parent->erase(path.additional_member);
+  }
 }
 
 bool IsEmptyValue(const Json& value) {
@@ -58,6 +92,10 @@ void ApplyPlan(const MaskPlan& plan, const Message& resource,
     return;
   }
   for (const MaskPath& path : plan.paths) {
+    if (!path.additional_member.empty()) {
+      ApplyAdditional(path, resource, doc);
+      continue;
+    }
     // The proto message holding the leaf (default instances for unset parents).
     const Message* holder = &resource;
     for (size_t i = 0; i + 1 < path.fields.size(); ++i) {

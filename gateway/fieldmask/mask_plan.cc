@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gateway/common/error_details.h"
+#include "google/protobuf/struct.pb.h"
 
 namespace gateway::fieldmask {
 namespace {
@@ -56,6 +57,16 @@ bool Resolve(absl::string_view path, const MessageInfo* info,
     if (IsIndex(segment)) {
       Reject(violations, path, "uses a numeric index; name the whole list");
       return false;
+    }
+    if (segment == "additional_fields" && info != nullptr &&
+        info->additional_fields != nullptr) {
+      if (i + 2 != segments.size() || segments[i + 1].empty()) {
+        Reject(violations, path,
+               "must name exactly one member: additional_fields.<wire name>");
+        return false;
+      }
+      out.additional_member = std::string(segments[i + 1]);
+      return true;
     }
     const FieldInfo* field =
         info != nullptr ? info->FindProto(segment) : nullptr;
@@ -118,6 +129,21 @@ bool IsPopulated(const Message& message, const FieldDescriptor* d) {
 void CollectPopulated(const Message& message, const MessageInfo& info,
                       const WireSchema& schema, MaskPath prefix,
                       std::vector<MaskPath>& out) {
+  if (info.additional_fields != nullptr) {
+    const auto* r = message.GetReflection();
+    if (r->HasField(message, info.additional_fields)) {
+      const auto& extra = static_cast<const google::protobuf::Struct&>(
+          r->GetMessage(message, info.additional_fields));
+      for (const auto& [member, value] : extra.fields()) {
+        MaskPath path = prefix;
+        path.additional_member = member;
+        path.proto_path = absl::StrCat(prefix.proto_path,
+                                       prefix.proto_path.empty() ? "" : ".",
+                                       "additional_fields.", member);
+        out.push_back(std::move(path));
+      }
+    }
+  }
   for (const FieldInfo& field : info.fields) {
     if (field.output_only() || field.gateway_only()) continue;
     const FieldDescriptor* d = field.descriptor;
@@ -148,6 +174,7 @@ void CollectPopulated(const Message& message, const MessageInfo& info,
 bool MaskPlan::Names(absl::Span<const FieldInfo* const> chain) const {
   if (full_replacement) return true;
   for (const MaskPath& path : paths) {
+    if (!path.additional_member.empty()) continue;  // never a typed field
     if (path.fields.size() > chain.size()) continue;
     bool prefix = true;
     for (size_t i = 0; i < path.fields.size() && prefix; ++i) {

@@ -7,6 +7,8 @@
 //   for (const MaskPath& path : plan.paths) ...
 //
 // Rules: paths are proto field names of the resource (`default_schedule.hour`);
+// `additional_fields.<member>` names one member the contract does not model
+// (a newer API field), at any level that has additional_fields;
 // `*` alone means full replacement; no paths means every populated field of
 // the resource, recursively (lists, maps, Struct/Value and Timestamp count as
 // one value). Rejected, with a BadRequest field violation on `update_mask`:
@@ -30,6 +32,9 @@ namespace gateway::fieldmask {
 // MaskPath is one resolved path: the fields from the resource down.
 struct MaskPath {
   std::vector<const FieldInfo*> fields;
+  // Set for `additional_fields.<member>`: the member's wire name; `fields`
+  // then leads to the message holding it.
+  std::string additional_member;
   std::string proto_path;  // "default_schedule.hour"
 };
 
