@@ -26,11 +26,14 @@ int Main(int argc, char** argv) {
   HttpLoadOptions options;
   bool json = false;
   FlagSet flags(
-      "polytomic-http-bench: closed-loop GETs with libcurl (keep-alive), "
+      "polytomic-http-bench: closed-loop requests with libcurl (keep-alive), "
       "reported like polytomic-bench.\n"
       "  polytomic-http-bench --url URL [--header 'K: V'] [--connections N] "
       "[--concurrency C]");
-  flags.String("url", &options.url, "URL to GET");
+  flags.String("url", &options.url, "URL to call");
+  flags.String("method", &options.method, "HTTP method (default GET)");
+  flags.String("body", &options.body,
+               "request body for methods other than GET (JSON)");
   flags.Repeated("header", &options.headers,
                  "request header, 'Name: value' or Name=value; repeatable");
   flags.Int("connections", &options.connections,

@@ -60,6 +60,12 @@ absl::Status HttpLoadGenerator::Run(Report* report) {
     easies.emplace_back(easy);
     transfer.easy = easy;
     curl_easy_setopt(easy, CURLOPT_URL, options_.url.c_str());
+    if (options_.method != "GET") {
+      curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, options_.method.c_str());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, options_.body.data());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE,
+                       static_cast<long>(options_.body.size()));
+    }
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, header_list.get());
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &Discard);
     curl_easy_setopt(easy, CURLOPT_TCP_NODELAY, 1L);

@@ -33,6 +33,8 @@ namespace client::bench {
 // HttpLoadOptions configures one run.
 struct HttpLoadOptions {
   std::string url;
+  std::string method = "GET";  // any other method sends `body` (JSON)
+  std::string body;
   std::vector<std::string> headers;  // "Name: value" lines.
   int connections = 16;
   int concurrency = 16;
@@ -51,7 +53,7 @@ class HttpLoadGenerator {
   HttpLoadGenerator(const HttpLoadGenerator&) = delete;
   HttpLoadGenerator& operator=(const HttpLoadGenerator&) = delete;
 
-  // Run sends GETs for warm-up + window, waits for the last ones, and fills
+  // Run sends requests for warm-up + window, waits for the last ones, and fills
   // the measurement fields of `report` (its `latency` points into this
   // generator). A 2xx answer is a success; others count as "HTTP <status>",
   // transport failures as "curl <code>: <message>". Internal on a libcurl

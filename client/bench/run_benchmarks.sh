@@ -4,9 +4,13 @@
 #
 #  1. Added latency of a pass-through call (concurrency 1):
 #       gateway p50 - (direct libcurl call to the sandbox p50 + bare gRPC echo p50)
-#  2. 1,000 calls in flight against a 10 ms upstream: errors, the gateway's
+#  2. A partial update (UpdateBulkSync, mask "name": one GET + one PUT through
+#     the gateway) against a direct GET + PUT with libcurl (concurrency 1):
+#       update p50 - (direct GET p50 + direct PUT p50 + echo p50)
+#  3. 1,000 calls in flight against a 10 ms upstream: errors, the gateway's
 #     thread count before/after, its memory growth per in-flight call, and
 #     throughput against the ideal 1000 / 10 ms = 100,000 calls/s.
+#  (python3 extracts the document for the direct PUT.)
 #
 # Usage: client/bench/run_benchmarks.sh [DURATION (default 10s)]
 # Run deploy/build.sh first. Prints a summary; raw JSON reports stay in $out.
@@ -73,9 +77,25 @@ gateway=$(field "$out/gateway.json" p50_us)
 added=$(awk -v g="$gateway" -v d="$direct" -v e="$echo_p50" 'BEGIN{printf "%.1f", g-(d+e)}')
 printf '   direct libcurl p50 %s us, echo p50 %s us, gateway p50 %s us\n' "$direct" "$echo_p50" "$gateway"
 printf '   added latency: %s us (target <= 100 us)\n' "$added"
+echo "== 2. a partial update vs a direct GET + PUT (concurrency 1, $duration each)"
+doc=$(curl -sf -H "Authorization: Bearer $key" "$sandbox_url/api/bulk/syncs/$sync_id" |
+  python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["data"]))')
+"$bin/polytomic-http-bench" --url "$sandbox_url/api/bulk/syncs/$sync_id" --method PUT \
+  --body "$doc" --header "Authorization: Bearer $key" --header "X-Polytomic-Version: 2025-09-18" \
+  --header "Content-Type: application/json" --header "Expect:" \
+  --connections 1 --concurrency 1 --duration "$duration" --warmup 2s --json > "$out/direct_put.json"
+"$bin/polytomic-bench" --target "$gateway_addr" --method UpdateBulkSync \
+  --request "{\"id\":\"$sync_id\",\"bulk_sync\":{\"name\":\"renamed by the benchmark\"},\"update_mask\":\"name\"}" \
+  --channels 1 --concurrency 1 --duration "$duration" --warmup 2s --json > "$out/update.json"
+put=$(field "$out/direct_put.json" p50_us)
+update=$(field "$out/update.json" p50_us)
+update_added=$(awk -v u="$update" -v g="$direct" -v p="$put" -v e="$echo_p50" 'BEGIN{printf "%.1f", u-(g+p+e)}')
+printf '   direct GET p50 %s us, direct PUT p50 %s us, echo p50 %s us, gateway update p50 %s us\n' \
+  "$direct" "$put" "$echo_p50" "$update"
+printf '   update overhead: %s us (target <= 50 us)\n' "$update_added"
 cleanup; pids=()
 
-echo "== 2. 1,000 calls in flight against a 10 ms upstream ($duration)"
+echo "== 3. 1,000 calls in flight against a 10 ms upstream ($duration)"
 start_sandbox 1100 "$out/sandbox2.log"
 request="{\"id\":\"$sync_id\"}"
 curl -sf -X POST "$sandbox_url/_sandbox/faults" -H 'Content-Type: application/json' \
