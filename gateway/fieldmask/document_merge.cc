@@ -40,6 +40,18 @@ void ApplyAdditional(const MaskPath& path, const Message& resource, Json& doc) {
     auto it = extra.fields().find(path.additional_member);
     if (it != extra.fields().end()) value = &it->second;
   }
+  if (value == nullptr) {
+    // Removing never creates parents: an absent member has nothing to remove.
+    Json* parent = &doc;
+    for (const FieldInfo* field : path.fields) {
+      if (!parent->is_object()) return;
+      auto it = parent->find(field->wire_name);
+      if (it == parent->end()) return;
+      parent = &*it;
+    }
+    if (parent->is_object()) parent->erase(path.additional_member);
+    return;
+  }
   Json* parent = &doc;
   for (const FieldInfo* field : path.fields) {
     if (!parent->is_object()) *parent = Json::object();
@@ -48,11 +60,7 @@ void ApplyAdditional(const MaskPath& path, const Message& resource, Json& doc) {
     parent = &child;
   }
   if (!parent->is_object()) *parent = Json::object();
-  if (value != nullptr) {
-    (*parent)[path.additional_member] = JsonCodec::ValueToJson(*value);
-  } else {
-    parent->erase(path.additional_member);
-  }
+  (*parent)[path.additional_member] = JsonCodec::ValueToJson(*value);
 }
 
 bool IsEmptyValue(const Json& value) {

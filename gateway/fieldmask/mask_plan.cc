@@ -65,6 +65,11 @@ bool Resolve(absl::string_view path, const MessageInfo* info,
                "must name exactly one member: additional_fields.<wire name>");
         return false;
       }
+      if (info->FindWire(segments[i + 1]) != nullptr) {
+        Reject(violations, path,
+               "names a member the contract models; use its field path");
+        return false;
+      }
       out.additional_member = std::string(segments[i + 1]);
       return true;
     }

@@ -39,8 +39,9 @@ void RememberSent(WriteOnlyPolicy policy, WriteOnlyStore& store,
 
 // RestoreUnnamed puts back, into `doc`, each write-only field the plan does
 // not name, from the store; FAILED_PRECONDITION (reason
-// WRITE_ONLY_FIELD_UNKNOWN, naming `<resource_field>.<path>`) when the store
-// holds nothing for it or the policy is kRefuse.
+// WRITE_ONLY_FIELD_UNKNOWN, naming every `<resource_field>.<path>` the store
+// holds nothing for, or all of them when the policy is kRefuse) otherwise,
+// leaving `doc` untouched.
 absl::Status RestoreUnnamed(WriteOnlyPolicy policy, const WriteOnlyStore& store,
                             const std::string& key,
                             const std::vector<FieldChain>& chains,

@@ -33,22 +33,28 @@ absl::StatusOr<std::unique_ptr<WriteOnlyStore>> WriteOnlyStore::Create(
   return std::unique_ptr<WriteOnlyStore>(new WriteOnlyStore(std::move(key)));
 }
 
-std::string WriteOnlyStore::Seal(const std::string& plaintext) const {
+std::optional<std::string> WriteOnlyStore::Seal(
+    const std::string& plaintext) const {
   std::string out(kIvBytes + kTagBytes + plaintext.size(), '\0');
   auto* iv = reinterpret_cast<unsigned char*>(out.data());
   auto* tag = iv + kIvBytes;
   auto* ciphertext = tag + kTagBytes;
-  RAND_bytes(iv, kIvBytes);
+  if (RAND_bytes(iv, kIvBytes) != 1) return std::nullopt;
   EVP_CIPHER_CTX* ctx = EVP_CIPHER_CTX_new();
+  if (ctx == nullptr) return std::nullopt;
   int len = 0;
-  EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr,
-                     reinterpret_cast<const unsigned char*>(key_.data()), iv);
-  EVP_EncryptUpdate(ctx, ciphertext, &len,
-                    reinterpret_cast<const unsigned char*>(plaintext.data()),
-                    static_cast<int>(plaintext.size()));
-  EVP_EncryptFinal_ex(ctx, ciphertext + len, &len);
-  EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, tag);
+  bool sealed =
+      EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nullptr,
+                         reinterpret_cast<const unsigned char*>(key_.data()),
+                         iv) == 1 &&
+      EVP_EncryptUpdate(
+          ctx, ciphertext, &len,
+          reinterpret_cast<const unsigned char*>(plaintext.data()),
+          static_cast<int>(plaintext.size())) == 1 &&
+      EVP_EncryptFinal_ex(ctx, ciphertext + len, &len) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTagBytes, tag) == 1;
   EVP_CIPHER_CTX_free(ctx);
+  if (!sealed) return std::nullopt;
   return out;
 }
 
@@ -79,10 +85,14 @@ std::optional<std::string> WriteOnlyStore::Open(
 void WriteOnlyStore::Remember(const std::string& resource,
                               const std::string& field_path,
                               const std::optional<Json>& value) {
-  std::string sealed =
+  std::optional<std::string> sealed =
       Seal(value.has_value() ? Dump(*value) : std::string(kAbsent));
   std::lock_guard<std::mutex> lock(mu_);
-  sealed_[{resource, field_path}] = std::move(sealed);
+  if (sealed.has_value()) {
+    sealed_[{resource, field_path}] = *std::move(sealed);
+  } else {
+    sealed_.erase({resource, field_path});  // better unknown than wrong
+  }
 }
 
 std::optional<WriteOnlyStore::Held> WriteOnlyStore::Recall(

@@ -52,7 +52,9 @@ class WriteOnlyStore {
 
  private:
   explicit WriteOnlyStore(std::string key) : key_(std::move(key)) {}
-  std::string Seal(const std::string& plaintext) const;
+  // Seal encrypts; nullopt if the cipher fails (the value is then not
+  // held, and a later update refuses rather than guessing).
+  std::optional<std::string> Seal(const std::string& plaintext) const;
   std::optional<std::string> Open(const std::string& sealed) const;
 
   const std::string key_;

@@ -194,7 +194,7 @@ absl::Status ValidateRequest(const Route& route, const Message& request,
   }
   for (const FieldInfo& field : route.input->fields) {
     if (field.gateway_only()) continue;
-    bool relaxed = options.skip_required_in_body && &field == route.body_field;
+    bool relaxed = options.skip_required_in_body && &field == route.resource;
     ValidateField(request, field, schema, field.descriptor->name(), !relaxed,
                   &violations);
   }

@@ -27,8 +27,8 @@ namespace gateway::translate {
 
 // ValidationOptions relax the checks for special flows.
 struct ValidationOptions {
-  // Skip `required` checks inside the body (partial updates check the merged
-  // document instead).
+  // Skip `required` checks inside the resource (partial updates check the
+  // merged document instead).
   bool skip_required_in_body = false;
 };
 
