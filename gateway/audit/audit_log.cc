@@ -1,0 +1,429 @@
+#include "gateway/audit/audit_log.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "gateway/audit/audit_files.h"
+#include "gateway/common/sha256.h"
+#include "gateway/common/status_macros.h"
+
+namespace gateway::audit {
+namespace {
+
+using internal::IoError;
+using internal::JoinPath;
+using internal::LastLine;
+using internal::ParseChainLink;
+using internal::ReadLastLine;
+
+// RFC 3339, UTC, microseconds: "2024-05-01T12:00:00.000123Z".
+std::string FormatRecordTime(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", time, absl::UTCTimeZone());
+}
+
+// MakeDirectories is `mkdir -p` that also checks the result is a directory.
+// Returns 0 or an errno value.
+int MakeDirectories(const std::string& directory) {
+  for (size_t pos = 1; pos != std::string::npos && pos <= directory.size();) {
+    pos = directory.find('/', pos);
+    const std::string prefix = directory.substr(0, pos);
+    if (mkdir(prefix.c_str(), 0750) != 0 && errno != EEXIST) return errno;
+    if (pos != std::string::npos) ++pos;
+  }
+  struct stat st;
+  if (stat(directory.c_str(), &st) != 0) return errno;
+  return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+}
+
+// SyncDirectory makes created and renamed entries of `directory` durable.
+absl::Status SyncDirectory(const std::string& directory) {
+  const int fd = open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError("open directory", directory, errno);
+  const int result = fsync(fd);
+  const int error = errno;
+  close(fd);
+  if (result != 0) return IoError("sync directory", directory, error);
+  return absl::OkStatus();
+}
+
+// ReadChainEnd reads the seq and hash of the last record of a file that ends
+// with a complete line (`size` > 0).
+absl::Status ReadChainEnd(int fd, off_t size, const std::string& path,
+                          int64_t* seq, std::string* hash) {
+  ASSIGN_OR_RETURN(LastLine tail, ReadLastLine(fd, size, path));
+  if (!tail.text.empty()) {
+    return absl::DataLossError(
+        absl::StrCat("audit: ", path, " ends with a torn line"));
+  }
+  ASSIGN_OR_RETURN(LastLine last, ReadLastLine(fd, size - 1, path));
+  if (!ParseChainLink(last.text, seq, hash)) {
+    return absl::DataLossError(
+        absl::StrCat("audit: the last record of ", path,
+                     " is unreadable; run the verifier before appending"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::string RecordHash(const std::string& prev_hash,
+                       const Json& record_without_hash) {
+  return Sha256Hex(absl::StrCat(prev_hash, "\n", Dump(record_without_hash)));
+}
+
+// AuditLog::Writer owns the file and the writer thread. Members below
+// `healthy_` are touched only by Init (before the thread starts) and then
+// only by the writer thread, so they need no lock.
+class AuditLog::Writer {
+ public:
+  Writer(const AuditOptions& options, const Clock* clock)
+      : options_(options),
+        clock_(clock),
+        current_path_(JoinPath(options.directory, internal::kCurrentFileName)) {
+  }
+
+  ~Writer() {
+    if (thread_.joinable()) {
+      {
+        absl::MutexLock lock(&mu_);
+        stopping_ = true;
+      }
+      thread_.join();
+    }
+    CloseFile();
+  }
+
+  // Init opens the current file, cuts a torn tail, finds where the chain
+  // continues and writes the `recovered` record. Runs before Start.
+  absl::Status Init() {
+    RETURN_IF_ERROR(OpenCurrent());
+    RETURN_IF_ERROR(FindChainEnd());
+    if (recovered_bytes_ > 0) return ProcessBatch({});
+    return absl::OkStatus();
+  }
+
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  void Append(Json record, bool durable, Done done) {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back({std::move(record), durable, std::move(done)});
+  }
+
+  bool healthy() const { return healthy_.load(std::memory_order_acquire); }
+
+ private:
+  struct Pending {
+    Json record;
+    bool durable = false;
+    Done done;
+  };
+
+  bool HasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || !queue_.empty();
+  }
+
+  // Run takes everything queued as one batch; on stop it drains first.
+  void Run() {
+    for (;;) {
+      std::vector<Pending> batch;
+      {
+        absl::MutexLock lock(&mu_, absl::Condition(this, &Writer::HasWork));
+        if (queue_.empty()) return;  // Stopping, and nothing left.
+        batch.swap(queue_);
+      }
+      ProcessBatch(std::move(batch)).IgnoreError();  // Reported via `done`.
+    }
+  }
+
+  // ProcessBatch writes the owed `recovered` record and the object records of
+  // `batch` with one write (and one fdatasync if any is durable), then runs
+  // the callbacks in order, without the lock. The batch succeeds or fails as
+  // a whole; a failed batch leaves seq/prev where they were.
+  absl::Status ProcessBatch(std::vector<Pending> batch) {
+    std::vector<absl::Status> results(batch.size());
+    bool any_record = recovered_bytes_ > 0;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].record.is_object()) {
+        any_record = true;
+      } else {
+        results[i] =
+            absl::InvalidArgumentError("audit: a record must be a JSON object");
+      }
+    }
+    absl::Status written;
+    if (any_record) {
+      written = EnsureFile();
+      if (written.ok()) {
+        // EnsureFile may have found a torn tail (and so owe a record).
+        std::string data;
+        bool sync = false;
+        int64_t seq = seq_;
+        std::string prev = prev_;
+        if (recovered_bytes_ > 0) {
+          Json recovered = Json::object();
+          recovered["event"] = "recovered";
+          recovered["dropped_bytes"] = recovered_bytes_;
+          AppendLine(std::move(recovered), &seq, &prev, &data);
+          sync = true;
+        }
+        for (size_t i = 0; i < batch.size(); ++i) {
+          if (!results[i].ok()) continue;
+          AppendLine(std::move(batch[i].record), &seq, &prev, &data);
+          sync = sync || batch[i].durable;
+        }
+        written = WriteData(data, sync);
+        if (written.ok()) {
+          seq_ = seq;
+          prev_ = std::move(prev);
+          recovered_bytes_ = 0;
+        }
+      }
+      healthy_.store(written.ok(), std::memory_order_release);
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (results[i].ok()) results[i] = written;
+      if (batch[i].done) std::move(batch[i].done)(std::move(results[i]));
+    }
+    return written;
+  }
+
+  // AppendLine chains `record` after `*prev` and appends its line to `*data`.
+  // Member order: seq, time, prev, the record's own members, hash. The hash
+  // covers exactly the written line minus `"hash"`, so re-dumping the parsed
+  // line without it (as the verifier does) gives the same bytes.
+  void AppendLine(Json record, int64_t* seq, std::string* prev,
+                  std::string* data) {
+    Json out = Json::object();
+    out["seq"] = *seq + 1;
+    const auto time = record.find("time");
+    if (time != record.end()) {
+      out["time"] = std::move(*time);
+    } else {
+      out["time"] = FormatRecordTime(clock_->Now());
+    }
+    out["prev"] = *prev;
+    for (auto it = record.begin(); it != record.end(); ++it) {
+      const std::string& key = it.key();
+      if (key == "seq" || key == "time" || key == "prev" || key == "hash") {
+        continue;
+      }
+      out[key] = std::move(it.value());
+    }
+    std::string hash = RecordHash(*prev, out);
+    out["hash"] = hash;
+    absl::StrAppend(data, Dump(out), "\n");
+    *prev = std::move(hash);
+    ++*seq;
+  }
+
+  // EnsureFile makes sure the open file is still `<directory>/audit.jsonl`
+  // (it may have been unlinked, renamed or its directory removed), reopening
+  // or recreating it if not, and rotates a full file.
+  absl::Status EnsureFile() {
+    if (fd_ >= 0) {
+      struct stat open_st;
+      struct stat path_st;
+      if (fstat(fd_, &open_st) != 0 || open_st.st_nlink == 0 ||
+          stat(current_path_.c_str(), &path_st) != 0 ||
+          path_st.st_dev != open_st.st_dev ||
+          path_st.st_ino != open_st.st_ino) {
+        CloseFile();
+      } else {
+        size_ = open_st.st_size;
+      }
+    }
+    if (fd_ < 0) RETURN_IF_ERROR(OpenCurrent());
+    if (size_ >= options_.max_file_bytes) RETURN_IF_ERROR(Rotate());
+    return absl::OkStatus();
+  }
+
+  // OpenCurrent opens (creating it and its directory if needed)
+  // `audit.jsonl` and cuts a torn tail off it.
+  absl::Status OpenCurrent() {
+    // Errors name the file the records were for, never their contents.
+    if (const int error = MakeDirectories(options_.directory); error != 0) {
+      return IoError("open", current_path_, error);
+    }
+    const int fd = open(current_path_.c_str(),
+                        O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (fd < 0) return IoError("open", current_path_, errno);
+    fd_ = fd;
+    absl::Status status = RecoverTail();
+    if (status.ok()) status = SyncDirectory(options_.directory);
+    if (status.ok() && resync_chain_) {
+      status = FindChainEnd();
+      if (status.ok()) resync_chain_ = false;
+    }
+    if (!status.ok()) CloseFile();
+    return status;
+  }
+
+  // RecoverTail cuts a line without its '\n' (a write torn by a crash) and
+  // then the last complete line if it is not a record, and owes a
+  // `recovered` record for the bytes dropped.
+  absl::Status RecoverTail() {
+    struct stat st;
+    if (fstat(fd_, &st) != 0) return IoError("stat", current_path_, errno);
+    size_ = st.st_size;
+    if (size_ == 0) return absl::OkStatus();
+    ASSIGN_OR_RETURN(LastLine torn, ReadLastLine(fd_, size_, current_path_));
+    off_t end = torn.start;
+    if (end > 0) {
+      ASSIGN_OR_RETURN(LastLine last,
+                       ReadLastLine(fd_, end - 1, current_path_));
+      int64_t seq = 0;
+      std::string hash;
+      if (!ParseChainLink(last.text, &seq, &hash)) end = last.start;
+    }
+    if (end == size_) return absl::OkStatus();
+    if (ftruncate(fd_, end) != 0 || fdatasync(fd_) != 0) {
+      return IoError("truncate the torn tail of", current_path_, errno);
+    }
+    recovered_bytes_ += size_ - end;
+    size_ = end;
+    return absl::OkStatus();
+  }
+
+  // FindChainEnd sets seq_/prev_ from the last record: of audit.jsonl, or of
+  // the newest rotated file when audit.jsonl is empty.
+  absl::Status FindChainEnd() {
+    if (size_ > 0)
+      return ReadChainEnd(fd_, size_, current_path_, &seq_, &prev_);
+    const std::vector<internal::RotatedFile> rotated =
+        internal::ListRotatedFiles(options_.directory);
+    seq_ = 0;
+    prev_.clear();
+    for (auto it = rotated.rbegin(); it != rotated.rend(); ++it) {
+      const std::string path = JoinPath(options_.directory, it->name);
+      const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return IoError("open", path, errno);
+      struct stat st;
+      absl::Status status;
+      if (fstat(fd, &st) != 0) {
+        status = IoError("stat", path, errno);
+      } else if (st.st_size > 0) {
+        status = ReadChainEnd(fd, st.st_size, path, &seq_, &prev_);
+      }
+      close(fd);
+      if (!status.ok() || st.st_size > 0) return status;
+    }
+    return absl::OkStatus();
+  }
+
+  // Rotate renames the full `audit.jsonl` to the next `audit-NNNNNN.jsonl`
+  // and opens a fresh one.
+  absl::Status Rotate() {
+    const std::vector<internal::RotatedFile> rotated =
+        internal::ListRotatedFiles(options_.directory);
+    const int64_t next = rotated.empty() ? 1 : rotated.back().number + 1;
+    const std::string target =
+        JoinPath(options_.directory, internal::RotatedFileName(next));
+    if (rename(current_path_.c_str(), target.c_str()) != 0) {
+      return IoError("rotate", current_path_, errno);
+    }
+    CloseFile();
+    return OpenCurrent();  // Also syncs the directory, making the rename
+                           // durable.
+  }
+
+  // WriteData appends `data` with one write(2) (more only if the kernel
+  // writes part of it) and syncs when asked. On failure it cuts the file back
+  // to where the batch began, so no partial batch stays in the chain.
+  absl::Status WriteData(const std::string& data, bool sync) {
+    const off_t before = size_;
+    size_t written = 0;
+    int error = 0;
+    const char* what = "write";
+    while (written < data.size()) {
+      const ssize_t n =
+          write(fd_, data.data() + written, data.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        error = n < 0 ? errno : EIO;
+        break;
+      }
+      written += static_cast<size_t>(n);
+    }
+    if (error == 0 && sync && fdatasync(fd_) != 0) {
+      error = errno;
+      what = "sync";
+    }
+    if (error != 0) {
+      if (ftruncate(fd_, before) != 0) {
+        // The batch may be partly in the file: reopening cuts a torn line
+        // and re-reads where the chain ends.
+        CloseFile();
+        resync_chain_ = true;
+      }
+      return IoError(what, current_path_, error);
+    }
+    size_ += static_cast<off_t>(data.size());
+    return absl::OkStatus();
+  }
+
+  void CloseFile() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+  const AuditOptions options_;
+  const Clock* const clock_;
+  const std::string current_path_;
+
+  absl::Mutex mu_;
+  std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> healthy_{true};
+
+  int fd_ = -1;
+  off_t size_ = 0;
+  int64_t seq_ = 0;
+  std::string prev_;
+  int64_t recovered_bytes_ = 0;  // A `recovered` record is owed for these.
+  bool resync_chain_ = false;    // Re-read seq/prev from the file on reopen.
+  std::thread thread_;
+};
+
+absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
+    const AuditOptions& options, const Clock* clock) {
+  if (clock == nullptr) {
+    return absl::InvalidArgumentError("audit: a clock is required");
+  }
+  if (options.directory.empty()) {
+    return absl::InvalidArgumentError("audit: directory is empty");
+  }
+  if (options.max_file_bytes <= 0) {
+    return absl::InvalidArgumentError("audit: max_file_bytes must be > 0");
+  }
+  auto writer = std::make_unique<Writer>(options, clock);
+  RETURN_IF_ERROR(writer->Init());
+  writer->Start();
+  return std::unique_ptr<AuditLog>(new AuditLog(std::move(writer)));
+}
+
+AuditLog::AuditLog(std::unique_ptr<Writer> writer)
+    : writer_(std::move(writer)) {}
+
+AuditLog::~AuditLog() = default;
+
+void AuditLog::Append(Json record, bool durable, Done done) {
+  writer_->Append(std::move(record), durable, std::move(done));
+}
+
+bool AuditLog::healthy() const { return writer_->healthy(); }
+
+}  // namespace gateway::audit
