@@ -24,14 +24,17 @@ build/bin/polytomic-gateway --config deploy/quickstart/gateway.yaml &
 gateway_pid=$!
 
 ctl=build/bin/polytomicctl
+token=deploy/quickstart/caller-token
 cat <<MSG
 
 The gateway serves polytomic.v1 on 127.0.0.1:50051 (sandbox log: build/sandbox.log).
-Try, in another terminal:
+Callers authenticate: the demo caller "quickstart" sends the token in $token
+(may call every method; audit trail in build/quickstart-audit). Try, in another terminal:
   $ctl list
-  $ctl ListBulkSyncs
-  $ctl GetBulkSync --id=<an id from ListBulkSyncs>
+  $ctl --token_file $token ListBulkSyncs
+  $ctl --token_file $token GetBulkSync --id=<an id from ListBulkSyncs>
   $ctl describe CreateModelSync
+  build/bin/polytomic-gateway verify --audit_dir build/quickstart-audit
 Press Ctrl-C to stop.
 MSG
 wait "$gateway_pid"

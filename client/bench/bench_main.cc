@@ -5,6 +5,7 @@
 //   polytomic-bench --target 127.0.0.1:15051 --method GetBulkSync
 //           --request '{"id":"0b7d8f6e-3c1a-4b2e-9f5d-6a7e8c9d0f1a"}'
 //           --concurrency 64 --duration 10s --pid $(pidof polytomic-gateway)
+//           --token_file caller-token
 //
 // Exit codes: 0 all measured calls succeeded, 1 some failed (the report is
 // printed either way) or the target was unreachable, 2 usage error.
@@ -49,6 +50,7 @@ int Main(int argc, char** argv) {
   std::string method;
   std::string request_json = "{}";
   std::vector<std::string> headers;
+  std::string token_file;
   int pid = 0;
   bool json = false;
   FlagSet flags(
@@ -72,6 +74,8 @@ int Main(int argc, char** argv) {
   flags.Duration("warmup", &options.warmup, "warm-up before the window");
   flags.Duration("timeout", &options.call_timeout, "per-call deadline");
   flags.Repeated("header", &headers, "K=V call metadata; repeatable");
+  flags.String("token_file", &token_file,
+               "file whose first line is the caller's bearer token");
   flags.Int("pid", &pid,
             "also sample this process (threads, VmRSS) during the window");
   flags.Bool("json", &json, "print the report as one JSON object");
@@ -97,6 +101,19 @@ int Main(int argc, char** argv) {
         ctl::ParseHeader(header);
     if (!kv.ok()) return UsageError(kv.status().message());
     options.metadata.push_back(*kv);
+  }
+  if (!token_file.empty()) {
+    for (const auto& [key, value] : options.metadata) {
+      if (key == "authorization") {
+        return UsageError(
+            "--token_file and --header authorization exclude "
+            "each other");
+      }
+    }
+    // Built once; each call copies the pair into its ClientContext.
+    absl::StatusOr<std::string> token = ctl::ReadTokenFile(token_file);
+    if (!token.ok()) return UsageError(token.status().message());
+    options.metadata.push_back(ctl::BearerMetadata(*token));
   }
 
   absl::StatusOr<ctl::Contract> contract = ctl::Contract::Load();

@@ -59,7 +59,9 @@ struct GrpcLoadOptions {
   // falls behind schedule, which the report shows) instead of growing
   // without bound against a stalled server.
   int max_in_flight = 20000;
-  std::vector<std::pair<std::string, std::string>> metadata;  // Lower-case.
+  // Sent on every call, e.g. {"authorization", "Bearer <token>"}: built
+  // once, copied into each call's ClientContext. Keys lower-case.
+  std::vector<std::pair<std::string, std::string>> metadata;
 };
 
 // WindowObserver hears when the load starts (after the channels connected,

@@ -13,7 +13,8 @@
 #  (python3 extracts the document for the direct PUT.)
 #
 # Usage: client/bench/run_benchmarks.sh [DURATION (default 10s)]
-# Run deploy/build.sh first. Prints a summary; raw JSON reports stay in $out.
+# Run deploy/build.sh first. Prints a summary; raw JSON reports, the caller token
+# and the gateway's audit trail stay in $out.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 bin="$root/build/bin"
@@ -21,6 +22,10 @@ duration=${1:-10s}
 out=$(mktemp -d /tmp/polytomic-bench.XXXXXX)
 key="bench-upstream-key-0001"
 echo "$key" > "$out/key"
+# The benchmark's caller: a fresh token; the gateway config holds its sha256.
+token=$(head -c 24 /dev/urandom | base64)
+echo "$token" > "$out/token"
+token_sha256=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -47,6 +52,10 @@ start_gateway() {  # start_gateway MAX_CONNECTIONS LOG
   cat > "$out/gateway.yaml" <<EOF
 listener: {address: "127.0.0.1:0"}
 upstream: {base_url: "$sandbox_url", api_key_file: "$out/key", max_connections: $1}
+callers:
+  tokens: [{principal: bench, sha256: "$token_sha256"}]
+  policies: [{principal: bench, account: default, allow: ["*"]}]
+audit: {directory: "$out/audit"}
 EOF
   "$bin/polytomic-gateway" --config "$out/gateway.yaml" > "$2" 2>&1 &
   gateway_pid=$!
@@ -69,8 +78,9 @@ echo_addr=$(sed -n 's/.*listening on \(127.0.0.1:[0-9]*\).*/\1/p' "$out/echo.log
   --connections 1 --concurrency 1 --duration "$duration" --warmup 2s --json > "$out/direct.json"
 "$bin/polytomic-bench" --target "$echo_addr" --method GetBulkSync --request "$request" \
   --channels 1 --concurrency 1 --duration "$duration" --warmup 2s --json > "$out/echo.json"
-"$bin/polytomic-bench" --target "$gateway_addr" --method GetBulkSync --request "$request" \
-  --channels 1 --concurrency 1 --duration "$duration" --warmup 2s --json > "$out/gateway.json"
+"$bin/polytomic-bench" --target "$gateway_addr" --token_file "$out/token" --method GetBulkSync \
+  --request "$request" --channels 1 --concurrency 1 --duration "$duration" --warmup 2s \
+  --json > "$out/gateway.json"
 direct=$(field "$out/direct.json" p50_us)
 echo_p50=$(field "$out/echo.json" p50_us)
 gateway=$(field "$out/gateway.json" p50_us)
@@ -84,7 +94,7 @@ doc=$(curl -sf -H "Authorization: Bearer $key" "$sandbox_url/api/bulk/syncs/$syn
   --body "$doc" --header "Authorization: Bearer $key" --header "X-Polytomic-Version: 2025-09-18" \
   --header "Content-Type: application/json" --header "Expect:" \
   --connections 1 --concurrency 1 --duration "$duration" --warmup 2s --json > "$out/direct_put.json"
-"$bin/polytomic-bench" --target "$gateway_addr" --method UpdateBulkSync \
+"$bin/polytomic-bench" --target "$gateway_addr" --token_file "$out/token" --method UpdateBulkSync \
   --request "{\"id\":\"$sync_id\",\"bulk_sync\":{\"name\":\"renamed by the benchmark\"},\"update_mask\":\"name\"}" \
   --channels 1 --concurrency 1 --duration "$duration" --warmup 2s --json > "$out/update.json"
 put=$(field "$out/direct_put.json" p50_us)
@@ -101,8 +111,8 @@ request="{\"id\":\"$sync_id\"}"
 curl -sf -X POST "$sandbox_url/_sandbox/faults" -H 'Content-Type: application/json' \
   -d '{"operation":"bulkSync.get","kind":"latency","latency_ms":10,"count":0}' > /dev/null
 start_gateway 1000 "$out/gateway2.log"
-"$bin/polytomic-bench" --target "$gateway_addr" --method GetBulkSync --request "$request" \
-  --channels 8 --concurrency 1000 --duration "$duration" --warmup 3s --timeout 30s \
+"$bin/polytomic-bench" --target "$gateway_addr" --token_file "$out/token" --method GetBulkSync \
+  --request "$request" --channels 8 --concurrency 1000 --duration "$duration" --warmup 3s --timeout 30s \
   --pid "$gateway_pid" --json > "$out/load.json" || true
 calls=$(field "$out/load.json" calls)
 ok=$(field "$out/load.json" ok)

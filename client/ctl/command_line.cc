@@ -1,6 +1,12 @@
 #include "client/ctl/command_line.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -19,6 +25,16 @@ std::pair<std::string, std::optional<std::string>> SplitFlag(
   const size_t eq = arg.find('=');
   if (eq == absl::string_view::npos) return {std::string(arg), std::nullopt};
   return {std::string(arg.substr(0, eq)), std::string(arg.substr(eq + 1))};
+}
+
+// IsMetadataToken is true for a non-empty run of printable ASCII without
+// spaces: what a bearer token may hold and a metadata value can carry. gRPC
+// fails a call whose metadata has other bytes, with an error that could
+// quote the value.
+bool IsMetadataToken(absl::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return c > ' ' && c < 0x7f;
+  });
 }
 
 }  // namespace
@@ -64,9 +80,93 @@ absl::StatusOr<absl::Duration> ParseDurationFlag(const std::string& text) {
   return duration;
 }
 
+absl::StatusOr<std::string> ReadFlagFile(absl::string_view flag,
+                                         const std::string& path) {
+  constexpr size_t kMaxBytes = size_t{1} << 20;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot read --", flag, " ", path, ": ", std::strerror(errno)));
+  }
+  std::string contents;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int error = errno;
+      close(fd);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "cannot read --", flag, " ", path, ": ", std::strerror(error)));
+    }
+    if (n == 0) break;
+    contents.append(buffer, static_cast<size_t>(n));
+    if (contents.size() > kMaxBytes) {
+      close(fd);
+      return absl::InvalidArgumentError(
+          absl::StrCat("--", flag, " ", path, " is larger than 1 MiB"));
+    }
+  }
+  close(fd);
+  return contents;
+}
+
+absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
+  absl::StatusOr<std::string> contents = ReadFlagFile("token_file", path);
+  if (!contents.ok()) return contents.status();
+  const absl::string_view first_line = absl::StripAsciiWhitespace(
+      absl::string_view(*contents).substr(0, contents->find('\n')));
+  if (first_line.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--token_file ", path, " has no token on its first line"));
+  }
+  if (!IsMetadataToken(first_line)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--token_file ", path,
+        ": the token has a character call metadata cannot carry (want "
+        "printable ASCII without spaces)"));
+  }
+  return std::string(first_line);
+}
+
+absl::StatusOr<std::string> ResolveToken(const CommandLine& cl,
+                                         const char* env_token) {
+  const bool header_sets_it = std::any_of(
+      cl.headers.begin(), cl.headers.end(),
+      [](const auto& header) { return header.first == "authorization"; });
+  if (!cl.token_file.empty()) {
+    if (header_sets_it) {
+      return absl::InvalidArgumentError(
+          "--token_file and --header authorization=... both set the "
+          "authorization metadata; use one");
+    }
+    return ReadTokenFile(cl.token_file);
+  }
+  if (header_sets_it || env_token == nullptr) return std::string();
+  const absl::string_view token = absl::StripAsciiWhitespace(env_token);
+  if (!token.empty() && !IsMetadataToken(token)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "$", kTokenEnvVar,
+        " has a character call metadata cannot carry (want printable ASCII "
+        "without spaces)"));
+  }
+  return std::string(token);
+}
+
+std::pair<std::string, std::string> BearerMetadata(absl::string_view token) {
+  return {"authorization", absl::StrCat("Bearer ", token)};
+}
+
 absl::StatusOr<CommandLine> ParseCommandLine(
     const std::vector<std::string>& args) {
   CommandLine result;
+  // The global flags that name a file, and where each goes.
+  const std::pair<const char*, std::string*> file_flags[] = {
+      {"token_file", &result.token_file},
+      {"ca_file", &result.ca_file},
+      {"cert_file", &result.cert_file},
+      {"key_file", &result.key_file},
+  };
   size_t i = 0;
   // Global flags: everything before the first argument not starting with -.
   for (; i < args.size() && absl::StartsWith(args[i], "-"); ++i) {
@@ -84,11 +184,17 @@ absl::StatusOr<CommandLine> ParseCommandLine(
       result.dry_run = true;
       continue;
     }
-    if (name != "addr" && name != "timeout" && name != "header") {
+    std::string* file = nullptr;
+    for (const auto& [file_flag, target] : file_flags) {
+      if (name == file_flag) file = target;
+    }
+    if (file == nullptr && name != "addr" && name != "timeout" &&
+        name != "header") {
       return absl::InvalidArgumentError(absl::StrCat(
           "unknown flag '--", name,
-          "' (global flags are --addr, --timeout, --header and --dry-run; "
-          "request fields go after the method name)"));
+          "' (global flags are --addr, --timeout, --header, --token_file, "
+          "--ca_file, --cert_file, --key_file and --dry-run; request fields "
+          "go after the method name)"));
     }
     if (!value.has_value()) {
       if (i + 1 >= args.size()) {
@@ -97,7 +203,13 @@ absl::StatusOr<CommandLine> ParseCommandLine(
       }
       value = args[++i];
     }
-    if (name == "addr") {
+    if (file != nullptr) {
+      if (value->empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--", name, " needs a PATH"));
+      }
+      *file = *value;
+    } else if (name == "addr") {
       if (value->empty()) {
         return absl::InvalidArgumentError("--addr needs HOST:PORT");
       }
@@ -112,6 +224,16 @@ absl::StatusOr<CommandLine> ParseCommandLine(
       if (!header.ok()) return header.status();
       result.headers.push_back(*std::move(header));
     }
+  }
+  if (result.cert_file.empty() != result.key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--cert_file and --key_file go together (the client certificate and "
+        "its private key)");
+  }
+  if (!result.cert_file.empty() && result.ca_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--cert_file and --key_file need --ca_file (mutual TLS runs over "
+        "TLS)");
   }
   if (i == args.size()) return result;  // No command: main prints usage.
   result.command = args[i++];
@@ -149,6 +271,13 @@ Global flags (before the command):
   --addr HOST:PORT      gateway address (default 127.0.0.1:50051)
   --timeout DURATION    call deadline, e.g. 30s, 500ms (default 30s)
   --header KEY=VALUE    extra call metadata; repeatable
+  --token_file PATH     file whose first line is the caller's token, sent as
+                        `authorization: Bearer <token>` (default: the
+                        POLYTOMIC_GATEWAY_TOKEN environment variable)
+  --ca_file PATH        PEM CA of the gateway's certificate; connect with TLS
+                        (default: plaintext)
+  --cert_file PATH      PEM client certificate for mutual TLS; needs
+  --key_file PATH       its private key (both together), and --ca_file
   --dry-run             print the request as JSON instead of calling
 
 Calling a method:
@@ -168,8 +297,9 @@ Calling a method:
                                   a Timestamp/Value also takes a bare string
 
 Output: the response as JSON on stdout (exit 0); a gRPC error as
-"ERROR <CODE>: <message>" and its details on stderr (exit 1); a usage error
-on stderr (exit 2).
+"ERROR <CODE>: <message>", its details and the call's x-request-id on stderr
+(exit 1); a usage error, or a file flag that cannot be read, on stderr
+(exit 2). The token is never printed.
 )";
 }
 

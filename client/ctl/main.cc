@@ -1,10 +1,12 @@
 // polytomicctl: a descriptor-driven CLI for every RPC of the contract. See
 // command_line.cc's UsageText() for the syntax.
 //
-// Exit codes: 0 success, 1 the call failed (or the CLI broke), 2 usage error.
+// Exit codes: 0 success, 1 the call failed (or the CLI broke), 2 usage error
+// (including a --token_file, --ca_file, ... that cannot be read).
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -51,6 +53,28 @@ int Describe(const Contract& contract, const CommandLine& cl) {
   return UsageError(method.status().message());
 }
 
+// ChannelCredentials are plaintext, or TLS with --ca_file (and a client
+// certificate with --cert_file/--key_file). The caller's token travels as
+// call metadata, not as call credentials, which gRPC refuses to send on a
+// plaintext channel.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ChannelCredentials(
+    const CommandLine& cl) {
+  if (cl.ca_file.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions ssl;
+  absl::StatusOr<std::string> pem = ReadFlagFile("ca_file", cl.ca_file);
+  if (!pem.ok()) return pem.status();
+  ssl.pem_root_certs = *std::move(pem);
+  if (!cl.cert_file.empty()) {
+    pem = ReadFlagFile("cert_file", cl.cert_file);
+    if (!pem.ok()) return pem.status();
+    ssl.pem_cert_chain = *std::move(pem);
+    pem = ReadFlagFile("key_file", cl.key_file);
+    if (!pem.ok()) return pem.status();
+    ssl.pem_private_key = *std::move(pem);
+  }
+  return grpc::SslCredentials(ssl);
+}
+
 int Call(const Contract& contract, const CommandLine& cl) {
   absl::StatusOr<const google::protobuf::MethodDescriptor*> method =
       contract.FindMethod(cl.command);
@@ -72,6 +96,10 @@ int Call(const Contract& contract, const CommandLine& cl) {
   absl::StatusOr<std::unique_ptr<google::protobuf::Message>> request =
       BuildRequest(*(*method)->input_type(), json, cl.field_flags);
   if (!request.ok()) return UsageError(request.status().message());
+  // Resolved before --dry-run too, so a dry run checks the token's source.
+  absl::StatusOr<std::string> token =
+      ResolveToken(cl, std::getenv(kTokenEnvVar));
+  if (!token.ok()) return UsageError(token.status().message());
 
   if (cl.dry_run) {
     std::cout << "# " << GrpcMethodPath(**method) << "\n";
@@ -81,17 +109,23 @@ int Call(const Contract& contract, const CommandLine& cl) {
     return kExitOk;
   }
 
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      ChannelCredentials(cl);
+  if (!credentials.ok()) return UsageError(credentials.status().message());
   CallOptions options;
   options.timeout = cl.timeout;
   options.metadata = cl.headers;
+  if (!token->empty()) options.metadata.push_back(BearerMetadata(*token));
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(cl.addr, grpc::InsecureChannelCredentials());
+      grpc::CreateChannel(cl.addr, *credentials);
   std::string response_bytes;
-  const grpc::Status status =
-      CallUnary(channel, GrpcMethodPath(**method),
-                (*request)->SerializeAsString(), options, &response_bytes);
+  ServerMetadata server_metadata;
+  const grpc::Status status = CallUnary(
+      channel, GrpcMethodPath(**method), (*request)->SerializeAsString(),
+      options, &response_bytes, &server_metadata);
   if (!status.ok()) {
-    std::cerr << FormatGrpcError(status);
+    std::cerr << FormatGrpcError(status,
+                                 FindMetadata(server_metadata, "x-request-id"));
     return kExitCallFailed;
   }
   std::unique_ptr<google::protobuf::Message> response(

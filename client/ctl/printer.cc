@@ -126,10 +126,15 @@ absl::StatusOr<std::string> FormatResponse(
   return json;
 }
 
-std::string FormatGrpcError(const grpc::Status& status) {
-  return absl::StrCat("ERROR ", StatusCodeName(status.error_code()), ": ",
-                      status.error_message(), "\n",
-                      FormatErrorDetails(status.error_details()));
+std::string FormatGrpcError(const grpc::Status& status,
+                            absl::string_view request_id) {
+  std::string out = absl::StrCat("ERROR ", StatusCodeName(status.error_code()),
+                                 ": ", status.error_message(), "\n",
+                                 FormatErrorDetails(status.error_details()));
+  if (!request_id.empty()) {
+    absl::StrAppend(&out, "  x-request-id: ", request_id, "\n");
+  }
+  return out;
 }
 
 }  // namespace client::ctl

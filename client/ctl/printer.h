@@ -11,6 +11,7 @@
 //   //     field: bulk_sync.name
 //   //   BadRequest:
 //   //     bulk_sync.name: is required
+//   //   x-request-id: 4f1c...   (when given)
 //
 // Details the CLI knows (ErrorInfo, BadRequest, RetryInfo) get their own
 // layout; any other type linked into the binary is printed as JSON, and an
@@ -43,8 +44,11 @@ absl::StatusOr<std::string> FormatResponse(
     const google::protobuf::Message& response);
 
 // FormatGrpcError is "ERROR <CODE>: <message>\n" followed by
-// FormatErrorDetails(status.error_details()).
-std::string FormatGrpcError(const grpc::Status& status);
+// FormatErrorDetails(status.error_details()) and, when `request_id` (the
+// call's x-request-id, which support can look up) is not empty,
+// "  x-request-id: <request_id>\n".
+std::string FormatGrpcError(const grpc::Status& status,
+                            absl::string_view request_id = "");
 
 }  // namespace client::ctl
 

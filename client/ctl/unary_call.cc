@@ -27,7 +27,7 @@ std::string FromByteBuffer(const grpc::ByteBuffer& buffer) {
 grpc::Status CallUnary(std::shared_ptr<grpc::ChannelInterface> channel,
                        const std::string& method_path,
                        absl::string_view request, const CallOptions& options,
-                       std::string* response) {
+                       std::string* response, ServerMetadata* server_metadata) {
   grpc::GenericStub stub(std::move(channel));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
@@ -45,7 +45,25 @@ grpc::Status CallUnary(std::shared_ptr<grpc::ChannelInterface> channel,
                  });
   done.WaitForNotification();
   if (result.ok()) *response = FromByteBuffer(response_buffer);
+  if (server_metadata != nullptr) {
+    server_metadata->clear();
+    for (const auto* received : {&context.GetServerInitialMetadata(),
+                                 &context.GetServerTrailingMetadata()}) {
+      for (const auto& [key, value] : *received) {
+        server_metadata->emplace_back(std::string(key.data(), key.size()),
+                                      std::string(value.data(), value.size()));
+      }
+    }
+  }
   return result;
+}
+
+std::string FindMetadata(const ServerMetadata& metadata,
+                         absl::string_view key) {
+  for (const auto& [name, value] : metadata) {
+    if (name == key) return value;
+  }
+  return "";
 }
 
 }  // namespace client::ctl

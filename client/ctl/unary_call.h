@@ -34,17 +34,28 @@ struct CallOptions {
   std::vector<std::pair<std::string, std::string>> metadata;
 };
 
+// ServerMetadata is the metadata a server sent with a call: its initial
+// metadata, then its trailing metadata, in order.
+using ServerMetadata = std::vector<std::pair<std::string, std::string>>;
+
 // CallUnary calls `method_path` ("/pkg.Service/Method") on `channel` with
 // the serialized `request` and blocks until the call completes; on OK,
 // `*response` holds the serialized response. The returned status carries
-// the server's error details (grpc-status-details-bin).
+// the server's error details (grpc-status-details-bin). When
+// `server_metadata` is not null it receives what the server sent, whether
+// the call failed or not: a server failing a call before it responds sends
+// trailers only, so look in both.
 //
 // Thread safety: may be called from any thread except a gRPC callback
 // thread (it waits for a callback).
 grpc::Status CallUnary(std::shared_ptr<grpc::ChannelInterface> channel,
                        const std::string& method_path,
                        absl::string_view request, const CallOptions& options,
-                       std::string* response);
+                       std::string* response,
+                       ServerMetadata* server_metadata = nullptr);
+
+// FindMetadata is the first value of `key` in `metadata`, or "".
+std::string FindMetadata(const ServerMetadata& metadata, absl::string_view key);
 
 // ToByteBuffer copies `bytes` into a ByteBuffer.
 grpc::ByteBuffer ToByteBuffer(absl::string_view bytes);

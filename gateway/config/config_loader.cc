@@ -77,6 +77,13 @@ bool IsHostPort(absl::string_view address) {
          port <= 65535;
 }
 
+// IsLoopback says whether host:port names the loopback interface.
+bool IsLoopback(absl::string_view address) {
+  absl::string_view host = address.substr(0, address.rfind(':'));
+  return host == "localhost" || host == "[::1]" ||
+         absl::StartsWith(host, "127.");
+}
+
 }  // namespace
 
 absl::StatusOr<GatewayConfig> ParseConfig(absl::string_view text,
@@ -121,20 +128,43 @@ void ApplyDefaults(GatewayConfig& config) {
       v1::Updates::WRITE_ONLY_POLICY_UNSPECIFIED) {
     updates->set_write_only_policy(v1::Updates::RESEND_HELD);
   }
+  if (config.accounts().empty() && !upstream->api_key_file().empty()) {
+    auto* account = config.add_accounts();
+    account->set_name("default");
+    account->mutable_bearer_key()->set_file(upstream->api_key_file());
+  }
+  auto* audit = config.mutable_audit();
+  if (audit->directory().empty()) audit->set_directory("audit");
+  if (audit->max_file_bytes() == 0) audit->set_max_file_bytes(64 << 20);
+  DefaultDuration(config.mutable_reload_interval(), 2);
 }
 
 absl::Status ValidateConfig(const GatewayConfig& config) {
-  if (!IsHostPort(config.listener().address())) {
+  const auto& listener = config.listener();
+  if (!IsHostPort(listener.address())) {
     return Invalid("listener.address", "must be host:port");
+  }
+  if (listener.has_tls()) {
+    if (listener.tls().cert_file().empty()) {
+      return Invalid("listener.tls.cert_file", "is required with tls");
+    }
+    if (listener.tls().key_file().empty()) {
+      return Invalid("listener.tls.key_file", "is required with tls");
+    }
+  } else if (!listener.allow_plaintext() && !IsLoopback(listener.address())) {
+    return Invalid("listener.address",
+                   "a plaintext listener must be on a loopback address; "
+                   "configure listener.tls or set listener.allow_plaintext");
   }
   const auto& upstream = config.upstream();
   if (!absl::StartsWith(upstream.base_url(), "http://") &&
       !absl::StartsWith(upstream.base_url(), "https://")) {
     return Invalid("upstream.base_url", "must start with http:// or https://");
   }
-  if (upstream.api_key_file().empty()) {
-    return Invalid("upstream.api_key_file",
-                   "is required (or pass --api_key_file)");
+  if (config.accounts().empty()) {
+    return Invalid("accounts",
+                   "at least one upstream account is required (or "
+                   "upstream.api_key_file, or pass --api_key_file)");
   }
   if (upstream.max_connections() < 0) {
     return Invalid("upstream.max_connections", "must be positive");
@@ -144,6 +174,12 @@ absl::Status ValidateConfig(const GatewayConfig& config) {
   }
   if (TimeUtil::DurationToMilliseconds(upstream.default_timeout()) <= 0) {
     return Invalid("upstream.default_timeout", "must be positive");
+  }
+  if (config.audit().max_file_bytes() < 4096) {
+    return Invalid("audit.max_file_bytes", "must be at least 4096");
+  }
+  if (TimeUtil::DurationToMilliseconds(config.reload_interval()) <= 0) {
+    return Invalid("reload_interval", "must be positive");
   }
   return absl::OkStatus();
 }

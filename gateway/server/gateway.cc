@@ -4,17 +4,25 @@
 #include <grpcpp/health_check_service_interface.h>
 
 #include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
 #include <utility>
 
 #include "absl/algorithm/container.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "gateway/auth/key_file_credentials.h"
+#include "absl/synchronization/mutex.h"
+#include "gateway/audit/audit_log.h"
+#include "gateway/auth/access_policy.h"
+#include "gateway/auth/credential_store.h"
 #include "gateway/common/clock.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/fieldmask/write_only_store.h"
 #include "gateway/rest/curl_rest_client.h"
+#include "gateway/server/access_control.h"
+#include "gateway/server/call_audit.h"
 #include "gateway/server/contract_service.h"
 #include "gateway/server/pipeline.h"
 #include "gateway/server/unary_call.h"
@@ -43,13 +51,58 @@ absl::StatusOr<std::string> ReadSealKey(const config::v1::Updates& updates) {
   return absl::HexStringToBytes(hex);
 }
 
+// ReadFile reads a whole PEM file named by `field` of the configuration.
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     absl::string_view field) {
+  std::ifstream file(path, std::ios::binary);
+  std::stringstream text;
+  if (!file || !(text << file.rdbuf())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": ", path, " cannot be read"));
+  }
+  return text.str();
+}
+
+// ListenerCredentials is TLS (mutual when a client CA is configured) or,
+// where the configuration allows it, plaintext.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
+    const config::v1::Listener& listener) {
+  if (!listener.has_tls()) return grpc::InsecureServerCredentials();
+  const config::v1::Tls& tls = listener.tls();
+  grpc::SslServerCredentialsOptions options;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  ASSIGN_OR_RETURN(pair.cert_chain,
+                   ReadFile(tls.cert_file(), "listener.tls.cert_file"));
+  ASSIGN_OR_RETURN(pair.private_key,
+                   ReadFile(tls.key_file(), "listener.tls.key_file"));
+  options.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!tls.client_ca_file().empty()) {
+    ASSIGN_OR_RETURN(
+        options.pem_root_certs,
+        ReadFile(tls.client_ca_file(), "listener.tls.client_ca_file"));
+    options.client_certificate_request =
+        GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+std::vector<std::string> AccountNames(const config::v1::GatewayConfig& config) {
+  std::vector<std::string> names;
+  for (const auto& account : config.accounts()) names.push_back(account.name());
+  return names;
+}
+
 }  // namespace
 
 // Parts are declared in construction order; they are destroyed in reverse,
 // so the gRPC server stops before anything its calls use goes away.
 struct Gateway::Parts {
   SystemClock clock;
-  std::unique_ptr<CredentialSource> credentials;
+  ConfigSource reload;
+  std::unique_ptr<auth::CredentialStore> credentials;
+  std::unique_ptr<audit::AuditLog> audit_log;
+  std::unique_ptr<AccessControl> access;
+  std::unique_ptr<CallAudit> audit;
   std::unique_ptr<RestClient> upstream;
   std::unique_ptr<translate::Translator> translator;
   std::unique_ptr<UpstreamCaller> caller;
@@ -59,14 +112,33 @@ struct Gateway::Parts {
   absl::Duration default_timeout;
   std::vector<std::unique_ptr<ContractService>> services;
   std::unique_ptr<grpc::Server> server;
+
+  // The reload loop: Reload every `reload_interval` until stopped.
+  absl::Mutex reload_mu;
+  bool stopping ABSL_GUARDED_BY(reload_mu) = false;
+  std::thread reloader;
+  absl::Mutex reload_call_mu;  // one Reload at a time
 };
 
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
-    const config::v1::GatewayConfig& config) {
+    const config::v1::GatewayConfig& config, ConfigSource reload) {
   auto parts = std::make_unique<Parts>();
+  parts->reload = std::move(reload);
   const auto& upstream = config.upstream();
   ASSIGN_OR_RETURN(parts->credentials,
-                   auth::KeyFileCredentials::Load(upstream.api_key_file()));
+                   auth::CredentialStore::Create(config.accounts()));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<auth::AccessPolicy> policy,
+      auth::AccessPolicy::Create(config.callers(), AccountNames(config)));
+  parts->access = std::make_unique<AccessControl>(std::move(policy));
+  audit::AuditOptions audit_options;
+  audit_options.directory = config.audit().directory();
+  audit_options.max_file_bytes = config.audit().max_file_bytes();
+  ASSIGN_OR_RETURN(parts->audit_log,
+                   audit::AuditLog::Open(audit_options, &parts->clock));
+  parts->audit =
+      std::make_unique<CallAudit>(parts->audit_log.get(), &parts->clock,
+                                  config.audit().reads_fail_closed());
   rest::CurlRestClient::Options rest_options;
   rest_options.base_url = upstream.base_url();
   rest_options.max_connections = upstream.max_connections();
@@ -76,20 +148,20 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   ASSIGN_OR_RETURN(auto services, translate::ContractServices());
   ASSIGN_OR_RETURN(parts->translator, translate::Translator::Create(services));
   parts->caller = std::make_unique<UpstreamCaller>(
-      parts->upstream.get(), parts->credentials.get(), upstream.api_version(),
-      "default");
+      parts->upstream.get(), parts->credentials.get(), upstream.api_version());
   ASSIGN_OR_RETURN(std::string seal_key, ReadSealKey(config.updates()));
   ASSIGN_OR_RETURN(parts->write_only,
                    fieldmask::WriteOnlyStore::Create(std::move(seal_key)));
   parts->updates = std::make_unique<UpdateFlow>(
-      parts->translator.get(), parts->caller.get(), parts->write_only.get(),
+      parts->translator.get(), parts->caller.get(), parts->audit.get(),
+      parts->write_only.get(),
       config.updates().write_only_policy() == config::v1::Updates::REFUSE
           ? fieldmask::WriteOnlyPolicy::kRefuse
           : fieldmask::WriteOnlyPolicy::kResendHeld,
       &parts->clock);
-  parts->pipeline =
-      std::make_unique<Pipeline>(parts->translator.get(), parts->caller.get(),
-                                 parts->updates.get(), &parts->clock);
+  parts->pipeline = std::make_unique<Pipeline>(
+      parts->translator.get(), parts->access.get(), parts->audit.get(),
+      parts->caller.get(), parts->updates.get(), &parts->clock);
   parts->default_timeout = absl::Milliseconds(
       TimeUtil::DurationToMilliseconds(upstream.default_timeout()));
 
@@ -115,8 +187,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listener().address(),
-                           grpc::InsecureServerCredentials(), &port);
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   ListenerCredentials(config.listener()));
+  builder.AddListeningPort(config.listener().address(), credentials, &port);
   for (auto& service : parts->services) builder.RegisterService(service.get());
   parts->server = builder.BuildAndStart();
   if (parts->server == nullptr || port == 0) {
@@ -132,7 +205,38 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   const std::string& address = config.listener().address();
   gateway->host_ = address.substr(0, address.rfind(':'));
   gateway->service_names_ = std::move(names);
+  absl::Duration interval = absl::Milliseconds(
+      TimeUtil::DurationToMilliseconds(config.reload_interval()));
+  Gateway* self = gateway.get();
+  self->parts_->reloader = std::thread([self, interval] {
+    Parts& parts = *self->parts_;
+    absl::MutexLock lock(&parts.reload_mu);
+    while (!parts.reload_mu.AwaitWithTimeout(absl::Condition(&parts.stopping),
+                                             interval)) {
+      parts.reload_mu.Unlock();
+      if (absl::Status reloaded = self->Reload(); !reloaded.ok()) {
+        std::cerr << "polytomic-gateway: configuration reload: "
+                  << reloaded.message() << " (keeping the current one)\n";
+      }
+      parts.reload_mu.Lock();
+    }
+  });
   return gateway;
+}
+
+absl::Status Gateway::Reload() {
+  Parts& parts = *parts_;
+  absl::MutexLock lock(&parts.reload_call_mu);
+  parts.credentials->Refresh();
+  if (!parts.reload) return absl::OkStatus();
+  ASSIGN_OR_RETURN(config::v1::GatewayConfig config, parts.reload());
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<auth::AccessPolicy> policy,
+      auth::AccessPolicy::Create(config.callers(), AccountNames(config)));
+  RETURN_IF_ERROR(parts.credentials->Replace(config.accounts()));
+  parts.access->Replace(std::move(policy));
+  parts.audit->set_reads_fail_closed(config.audit().reads_fail_closed());
+  return absl::OkStatus();
 }
 
 Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
@@ -142,6 +246,13 @@ Gateway::~Gateway() { Shutdown(absl::Now()); }
 std::string Gateway::address() const { return absl::StrCat(host_, ":", port_); }
 
 void Gateway::Shutdown(absl::Time deadline) {
+  if (parts_->reloader.joinable()) {
+    {
+      absl::MutexLock lock(&parts_->reload_mu);
+      parts_->stopping = true;
+    }
+    parts_->reloader.join();
+  }
   if (parts_->server == nullptr) return;
   parts_->server->GetHealthCheckService()->SetServingStatus(false);
   parts_->server->Shutdown(absl::ToChronoTime(deadline));

@@ -1,19 +1,25 @@
 // gateway.h: builds and runs the whole gateway from its configuration; the
 // same bootstrap serves main() and the integration tests.
 //
-//   ASSIGN_OR_RETURN(std::unique_ptr<Gateway> gateway, Gateway::Start(config));
+//   ASSIGN_OR_RETURN(std::unique_ptr<Gateway> gateway,
+//                    Gateway::Start(config, [path] { return LoadConfig(path);
+//                    }));
 //   std::cout << "listening on " << gateway->address();
 //   ...
 //   gateway->Shutdown(absl::Now() + absl::Seconds(10));
 //
-// It wires the upstream client, credentials, translator, pipeline and one
-// gRPC service per contract service, plus grpc.health.v1 and server
-// reflection. Only this file knows how the pieces fit together.
+// It wires the listener (TLS, mutual TLS or loopback plaintext), the upstream
+// client, the credential store, the access policy, the audit trail, the
+// translator, the pipeline and one gRPC service per contract service, plus
+// grpc.health.v1 and server reflection. Only this file knows how the pieces
+// fit together. Every `reload_interval` it re-reads the key files and the
+// configuration (accounts, callers, audit.reads_fail_closed).
 #ifndef GATEWAY_SERVER_GATEWAY_H_
 #define GATEWAY_SERVER_GATEWAY_H_
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,10 +35,16 @@ namespace gateway::server {
 // Thread safety: Shutdown may be called from any thread, once.
 class Gateway {
  public:
+  // ConfigSource loads the configuration again (from its file) for a
+  // reload.
+  using ConfigSource =
+      std::function<absl::StatusOr<config::v1::GatewayConfig>()>;
+
   // Start builds everything and starts serving; errors name what is wrong
-  // (a config field, an unreadable key file, a port in use).
+  // (a config field, an unreadable key file, a port in use). Without a
+  // `reload` source only the key files are re-read.
   static absl::StatusOr<std::unique_ptr<Gateway>> Start(
-      const config::v1::GatewayConfig& config);
+      const config::v1::GatewayConfig& config, ConfigSource reload = nullptr);
 
   ~Gateway();
   Gateway(const Gateway&) = delete;
@@ -46,6 +58,11 @@ class Gateway {
   const std::vector<std::string>& service_names() const {
     return service_names_;
   }
+
+  // Reload re-reads the key files and, with a source, the configuration,
+  // now (the reload loop calls it every reload_interval). On error the
+  // current configuration stays and the error says why.
+  absl::Status Reload();
 
   // Shutdown stops taking calls, lets calls in flight finish until
   // `deadline`, then cancels the rest.

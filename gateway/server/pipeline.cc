@@ -6,29 +6,52 @@
 namespace gateway::server {
 
 void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
+  // Every call ends in the audit stage, whatever stage it ends in.
+  Done finish = [this, call,
+                 done = std::move(done)](absl::Status status) mutable {
+    audit_->Finish(call, std::move(status), std::move(done));
+  };
+  if (absl::Status admitted = access_->Admit(*call); !admitted.ok()) {
+    std::move(finish)(std::move(admitted));
+    return;
+  }
   const translate::Route& route = call->route();
   if (route.update_mask != nullptr) {
-    updates_->Run(std::move(call), std::move(done));
+    updates_->Run(std::move(call), std::move(finish));
     return;
   }
   if (absl::Status valid = translator_->Validate(route, call->request());
       !valid.ok()) {
-    std::move(done)(std::move(valid));
+    std::move(finish)(std::move(valid));
     return;
   }
   absl::StatusOr<HttpRequest> http =
       translator_->ToHttp(route, call->request());
   if (!http.ok()) {
-    std::move(done)(http.status());
+    std::move(finish)(http.status());
     return;
   }
   if (absl::Status prepared = upstream_->Prepare(*call, *http);
       !prepared.ok()) {
-    std::move(done)(std::move(prepared));
+    std::move(finish)(std::move(prepared));
     return;
   }
+  std::shared_ptr<CallContext> audited = call;
+  audit_->BeforeUpstream(
+      audited, [this, call = std::move(call), http = *std::move(http),
+                finish = std::move(finish)](absl::Status cleared) mutable {
+        if (!cleared.ok()) {
+          std::move(finish)(std::move(cleared));
+          return;
+        }
+        Send(std::move(call), std::move(http), std::move(finish));
+      });
+}
+
+void Pipeline::Send(std::shared_ptr<CallContext> call, HttpRequest http,
+                    Done done) const {
   upstream_->Send(
-      call, *std::move(http),
+      call, std::move(http),
       [this, call,
        done = std::move(done)](absl::StatusOr<HttpResponse> answer) mutable {
         const translate::Route& route = call->route();
@@ -45,21 +68,26 @@ void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
         }
         absl::Status status = translator_->FromJson(route, answer->status,
                                                     *body, &call->response());
-        if (status.ok() && !route.IsRead() && route.resource != nullptr) {
-          // A write carried a resource: remember its write-only fields for
-          // later partial updates.
-          const Json* id = body->is_object() && body->contains("data")
+        if (!status.ok() || route.IsRead()) {
+          std::move(done)(std::move(status));
+          return;
+        }
+        const Json* data = body->is_object() && body->contains("data")
                                ? &(*body)["data"]
                                : nullptr;
-          if (id != nullptr && id->is_object() && id->contains("id") &&
-              (*id)["id"].is_string()) {
-            const auto& request = call->request();
-            updates_->RememberWrite(
-                route,
-                translator_->codec().ToJson(request.GetReflection()->GetMessage(
-                    request, route.resource->descriptor)),
-                (*id)["id"].get<std::string>());
-          }
+        call->set_changes(
+            Json{{"before", nullptr},
+                 {"after", data != nullptr ? *data : Json(nullptr)}});
+        if (route.resource != nullptr && data != nullptr && data->is_object() &&
+            data->contains("id") && (*data)["id"].is_string()) {
+          // A write carried a resource: remember its write-only fields for
+          // later partial updates.
+          const auto& request = call->request();
+          updates_->RememberWrite(
+              route,
+              translator_->codec().ToJson(request.GetReflection()->GetMessage(
+                  request, route.resource->descriptor)),
+              (*data)["id"].get<std::string>());
         }
         std::move(done)(std::move(status));
       });

@@ -6,11 +6,13 @@
 //   audit -> finish
 //
 // Partial updates (RPCs with an `update_mask`) take UpdateFlow as their
-// upstream stage: per resource, one fresh GET, a merge, one PUT. Stages not
-// built yet (caller identity, method policy, cache, audit) slot in here when
-// their issues land; nothing else in the gateway orders them.
+// upstream stage: per resource, one fresh GET, a merge, one PUT. A
+// mutation's audit intent is on disk before its first upstream call, and
+// every call, refused ones included, ends with its audit record. The cache
+// slots in here when its issue lands; nothing else in the gateway orders the
+// stages.
 //
-//   Pipeline pipeline(translator, upstream, updates, clock);
+//   Pipeline pipeline(translator, access, audit, upstream, updates, clock);
 //   pipeline.Run(call, [](absl::Status status) { ...finish the RPC... });
 #ifndef GATEWAY_SERVER_PIPELINE_H_
 #define GATEWAY_SERVER_PIPELINE_H_
@@ -20,6 +22,8 @@
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "gateway/common/clock.h"
+#include "gateway/server/access_control.h"
+#include "gateway/server/call_audit.h"
 #include "gateway/server/call_context.h"
 #include "gateway/server/update_flow.h"
 #include "gateway/server/upstream_caller.h"
@@ -30,17 +34,19 @@ namespace gateway::server {
 // Pipeline serves calls. It holds no per-call state.
 //
 // Thread safety: Run may be called concurrently. `done` runs exactly once,
-// possibly inline in Run (for errors found before any upstream call) or on
-// the upstream transport's thread; it must not block.
+// after the call's audit record is written, on the audit log's writer
+// thread; it must not block.
 class Pipeline {
  public:
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
 
   // All pointers are borrowed and must outlive the pipeline.
-  Pipeline(const translate::Translator* translator,
-           const UpstreamCaller* upstream, UpdateFlow* updates,
-           const Clock* clock)
+  Pipeline(const translate::Translator* translator, const AccessControl* access,
+           const CallAudit* audit, const UpstreamCaller* upstream,
+           UpdateFlow* updates, const Clock* clock)
       : translator_(translator),
+        access_(access),
+        audit_(audit),
         upstream_(upstream),
         updates_(updates),
         clock_(clock) {}
@@ -49,7 +55,13 @@ class Pipeline {
   void Run(std::shared_ptr<CallContext> call, Done done) const;
 
  private:
+  // Send is the upstream stage of a call without an update_mask.
+  void Send(std::shared_ptr<CallContext> call, HttpRequest http,
+            Done done) const;
+
   const translate::Translator* const translator_;
+  const AccessControl* const access_;
+  const CallAudit* const audit_;
   const UpstreamCaller* const upstream_;
   UpdateFlow* const updates_;
   const Clock* const clock_;

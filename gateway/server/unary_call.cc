@@ -5,8 +5,14 @@
 
 #include <algorithm>
 #include <memory>
+#include <string>
+#include <utility>
 
+#include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "gateway/common/error_details.h"
 #include "gateway/server/grpc_status.h"
@@ -23,14 +29,51 @@ std::unique_ptr<google::protobuf::Message> NewMessage(
           ->New());
 }
 
+// NewRequestId is 128 random bits in hex: unique without coordination
+// between replicas.
+std::string NewRequestId() {
+  thread_local absl::BitGen bits;
+  return absl::StrCat(
+      absl::Hex(absl::Uniform<uint64_t>(bits), absl::kZeroPad16),
+      absl::Hex(absl::Uniform<uint64_t>(bits), absl::kZeroPad16));
+}
+
+// OriginOf reads who is calling from the transport: the verified client
+// certificate's SANs and the bearer token of the `authorization` metadata.
+Origin OriginOf(const grpc::CallbackServerContext& context) {
+  Origin origin;
+  origin.request_id = NewRequestId();
+  origin.peer = context.peer();
+  if (auto auth = context.auth_context(); auth != nullptr) {
+    for (const grpc::string_ref& uri : auth->FindPropertyValues("peer_uri")) {
+      origin.identity.uri_sans.emplace_back(uri.data(), uri.size());
+    }
+    for (const grpc::string_ref& dns : auth->FindPropertyValues("peer_dns")) {
+      origin.identity.dns_sans.emplace_back(dns.data(), dns.size());
+    }
+  }
+  const auto& metadata = context.client_metadata();
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    absl::string_view value(it->second.data(), it->second.size());
+    constexpr absl::string_view kBearer = "bearer ";
+    if (value.size() >= kBearer.size() &&
+        absl::EqualsIgnoreCase(value.substr(0, kBearer.size()), kBearer)) {
+      value.remove_prefix(kBearer.size());
+    }
+    origin.bearer_token = std::string(absl::StripAsciiWhitespace(value));
+  }
+  return origin;
+}
+
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
-  UnaryCall(const translate::Route& route, absl::Time deadline,
-            grpc::ByteBuffer* response)
+  UnaryCall(const translate::Route& route, absl::Time started,
+            absl::Time deadline, Origin origin, grpc::ByteBuffer* response)
       : response_(response),
         call_(std::make_shared<CallContext>(
             &route, NewMessage(route.method->input_type()),
-            NewMessage(route.method->output_type()), deadline)) {}
+            NewMessage(route.method->output_type()), started, deadline,
+            std::move(origin))) {}
 
   void Start(const Pipeline& pipeline, const grpc::ByteBuffer* request) {
     grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request));
@@ -75,11 +118,14 @@ grpc::ServerUnaryReactor* StartUnaryCall(const Pipeline* pipeline,
                                          grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) {
-  absl::Time deadline = absl::Now() + default_timeout;
+  absl::Time now = absl::Now();
+  absl::Time deadline = now + default_timeout;
   if (context->deadline() != std::chrono::system_clock::time_point::max()) {
     deadline = std::min(deadline, absl::FromChrono(context->deadline()));
   }
-  auto* call = new UnaryCall(route, deadline, response);
+  Origin origin = OriginOf(*context);
+  context->AddInitialMetadata("x-request-id", origin.request_id);
+  auto* call = new UnaryCall(route, now, deadline, std::move(origin), response);
   call->Start(*pipeline, request);
   return call;
 }

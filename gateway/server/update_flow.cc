@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/changed_fields.h"
 #include "gateway/common/error_details.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/fieldmask/document_merge.h"
@@ -61,12 +62,20 @@ void UpdateFlow::Run(std::shared_ptr<CallContext> call, Done done) {
   turn->plan = *std::move(plan);
   turn->write_only = fieldmask::WriteOnlyChains(*turn->info, schema);
   turn->path = translate::PathFor(route, request);
-  turn->call = std::move(call);
   turn->done = std::move(done);
-  std::string key = turn->path;
-  serializer_.Run(key, [this, turn](KeyedSerializer::Release release) mutable {
-    turn->release = std::move(release);
-    Read(std::move(turn));
+  turn->call = std::move(call);
+  std::shared_ptr<CallContext> audited = turn->call;
+  audit_->BeforeUpstream(audited, [this, turn](absl::Status cleared) mutable {
+    if (!cleared.ok()) {
+      std::move(turn->done)(std::move(cleared));
+      return;
+    }
+    std::string key = turn->path;
+    serializer_.Run(key,
+                    [this, turn](KeyedSerializer::Release release) mutable {
+                      turn->release = std::move(release);
+                      Read(std::move(turn));
+                    });
   });
 }
 
@@ -142,6 +151,7 @@ absl::Status UpdateFlow::Merge(Turn& turn, Json& doc) const {
 }
 
 void UpdateFlow::Write(std::shared_ptr<Turn> turn, Json doc) const {
+  Json before = doc;  // for the audit record's changed fields
   if (absl::Status merged = Merge(*turn, doc); !merged.ok()) {
     turn->Finish(std::move(merged));
     return;
@@ -170,17 +180,27 @@ void UpdateFlow::Write(std::shared_ptr<Turn> turn, Json doc) const {
   }
   upstream_->Send(
       turn->call, *std::move(put),
-      [this, turn,
+      [this, turn, before = std::move(before),
        sent = std::move(doc)](absl::StatusOr<HttpResponse> answer) mutable {
         const Route& route = turn->call->route();
-        absl::Status status =
-            answer.ok()
-                ? translator_->FromHttp(route, *answer, &turn->call->response(),
-                                        clock_->Now())
-                : translator_->FromTransportError(route, answer.status());
+        if (!answer.ok()) {
+          turn->Finish(translator_->FromTransportError(route, answer.status()));
+          return;
+        }
+        absl::StatusOr<Json> body =
+            translator_->ParseBody(route, *answer, clock_->Now());
+        if (!body.ok()) {
+          turn->Finish(body.status());
+          return;
+        }
+        absl::Status status = translator_->FromJson(
+            route, answer->status, *body, &turn->call->response());
         if (status.ok()) {
           fieldmask::RememberSent(policy_, *store_, turn->resource_key,
                                   turn->write_only, sent);
+          auto after = body->find("data");
+          turn->call->set_changes(audit::ChangedFields(
+              before, after != body->end() ? *after : Json(nullptr)));
         }
         turn->Finish(std::move(status));
       });

@@ -5,9 +5,10 @@
 //
 // Per resource, one update at a time (KeyedSerializer), and for each exactly
 // one fresh GET and one PUT:
-//   validate mask -> [per-resource turn] -> GET -> etag check -> drop
-//   output-only members -> merge the named fields onto the upstream document ->
-//   restore unnamed write-only fields -> required check -> PUT -> answer.
+//   validate mask -> audit intent -> [per-resource turn] -> GET -> etag check
+//   -> drop output-only members -> merge the named fields onto the upstream
+//   document -> restore unnamed write-only fields -> required check -> PUT ->
+//   answer.
 // Everything the mask does not name is sent back exactly as the GET returned
 // it, members the contract does not model included.
 #ifndef GATEWAY_SERVER_UPDATE_FLOW_H_
@@ -20,6 +21,7 @@
 #include "gateway/common/clock.h"
 #include "gateway/fieldmask/mask_plan.h"
 #include "gateway/fieldmask/write_only_fields.h"
+#include "gateway/server/call_audit.h"
 #include "gateway/server/call_context.h"
 #include "gateway/server/keyed_serializer.h"
 #include "gateway/server/upstream_caller.h"
@@ -37,10 +39,12 @@ class UpdateFlow {
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
 
   UpdateFlow(const translate::Translator* translator,
-             const UpstreamCaller* upstream, fieldmask::WriteOnlyStore* store,
+             const UpstreamCaller* upstream, const CallAudit* audit,
+             fieldmask::WriteOnlyStore* store,
              fieldmask::WriteOnlyPolicy policy, const Clock* clock)
       : translator_(translator),
         upstream_(upstream),
+        audit_(audit),
         store_(store),
         policy_(policy),
         clock_(clock) {}
@@ -61,6 +65,7 @@ class UpdateFlow {
 
   const translate::Translator* const translator_;
   const UpstreamCaller* const upstream_;
+  const CallAudit* const audit_;
   fieldmask::WriteOnlyStore* const store_;
   const fieldmask::WriteOnlyPolicy policy_;
   const Clock* const clock_;

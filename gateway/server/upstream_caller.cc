@@ -10,7 +10,7 @@ namespace gateway::server {
 absl::Status UpstreamCaller::Prepare(const CallContext& call,
                                      HttpRequest& request) const {
   absl::StatusOr<std::string> authorization =
-      credentials_->Authorization(account_);
+      credentials_->Authorization(call.account());
   if (!authorization.ok()) {
     return ErrorWithInfo(
         absl::StatusCode::kUnavailable,
@@ -32,8 +32,12 @@ void UpstreamCaller::Send(const std::shared_ptr<CallContext>& call,
     std::move(on_answer)(absl::CancelledError("the caller cancelled the call"));
     return;
   }
-  RestClient::RequestId id =
-      client_->Send(std::move(request), std::move(on_answer));
+  RestClient::RequestId id = client_->Send(
+      std::move(request), [call, on_answer = std::move(on_answer)](
+                              absl::StatusOr<HttpResponse> answer) mutable {
+        if (answer.ok()) call->set_upstream_status(answer->status);
+        std::move(on_answer)(std::move(answer));
+      });
   call->TrackUpstream(client_, id);
 }
 

@@ -1,6 +1,7 @@
 // upstream_caller.h: sends a translated request upstream on behalf of a call:
-// adds the account's credentials, the API version and the call's deadline,
-// and ties the transfer to the call so cancelling the call aborts it.
+// adds the credentials of the account the caller acts as, the API version and
+// the call's deadline, and ties the transfer to the call so cancelling the
+// call aborts it and its answer's HTTP status is known to the audit.
 //
 //   RETURN_IF_ERROR(caller.Prepare(*call, http));
 //   caller.Send(call, std::move(http), [](absl::StatusOr<HttpResponse> a)
@@ -23,15 +24,14 @@ namespace gateway::server {
 class UpstreamCaller {
  public:
   UpstreamCaller(RestClient* client, const CredentialSource* credentials,
-                 std::string api_version, std::string account)
+                 std::string api_version)
       : client_(client),
         credentials_(credentials),
-        api_version_(std::move(api_version)),
-        account_(std::move(account)) {}
+        api_version_(std::move(api_version)) {}
 
-  // Prepare adds credentials, API version and the call's deadline. Fails
-  // (UNAVAILABLE, naming the account, never a key) if the account has no
-  // credentials.
+  // Prepare adds the credentials of `call.account()`, the API version and
+  // the call's deadline. Fails (UNAVAILABLE, naming the account, never a
+  // key) if the account has no credentials.
   absl::Status Prepare(const CallContext& call, HttpRequest& request) const;
 
   // Send sends a prepared request; `on_answer` runs once, on the transport's
@@ -43,7 +43,6 @@ class UpstreamCaller {
   RestClient* const client_;
   const CredentialSource* const credentials_;
   const std::string api_version_;
-  const std::string account_;
 };
 
 }  // namespace gateway::server

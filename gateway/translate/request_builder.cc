@@ -41,23 +41,23 @@ std::string PercentEncode(absl::string_view value) {
   return out;
 }
 
+std::string PathValue(const FieldInfo& field, const Message& request) {
+  const Reflection* r = request.GetReflection();
+  const FieldDescriptor* d = field.descriptor;
+  if (d->cpp_type() != FieldDescriptor::CPPTYPE_ENUM) {
+    return r->GetString(request, d);
+  }
+  auto it = field.enum_info->wire_by_number.find(r->GetEnumValue(request, d));
+  return it != field.enum_info->wire_by_number.end() ? it->second : "";
+}
+
 std::string PathFor(const Route& route, const Message& request) {
   std::string path;
-  const Reflection* r = request.GetReflection();
   for (const Route::PathSegment& segment : route.path) {
     if (segment.field == nullptr) {
       absl::StrAppend(&path, segment.literal);
-      continue;
-    }
-    const FieldDescriptor* d = segment.field->descriptor;
-    if (d->cpp_type() == FieldDescriptor::CPPTYPE_ENUM) {
-      auto it = segment.field->enum_info->wire_by_number.find(
-          r->GetEnumValue(request, d));
-      if (it != segment.field->enum_info->wire_by_number.end()) {
-        absl::StrAppend(&path, PercentEncode(it->second));
-      }
     } else {
-      absl::StrAppend(&path, PercentEncode(r->GetString(request, d)));
+      absl::StrAppend(&path, PercentEncode(PathValue(*segment.field, request)));
     }
   }
   return path;

@@ -28,6 +28,11 @@ absl::StatusOr<HttpRequest> BuildHttpRequest(
     const Route& route, const google::protobuf::Message& request,
     const JsonCodec& codec);
 
+// PathValue is the value of a path field of `request` as the API spells it
+// (an enum by its wire name), not yet percent-encoded.
+std::string PathValue(const FieldInfo& field,
+                      const google::protobuf::Message& request);
+
 // PathFor returns the route's path with the request's values filled in.
 std::string PathFor(const Route& route,
                     const google::protobuf::Message& request);

@@ -1,13 +1,20 @@
 // End-to-end: the built polytomic-bench against the built
-// polytomic-echo-server. Checks counts, never timings.
+// polytomic-echo-server, and against the built polytomic-gateway (in front
+// of the built polytomic-sandbox), which wants a caller token. Checks
+// counts, never timings.
 #include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/common/sha256.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/process.h"
@@ -20,6 +27,33 @@ using testsupport::RunResult;
 
 constexpr absl::Duration kTimeout = absl::Seconds(60);
 constexpr char kRequest[] = R"({"id": "0b7d8f6e-3c1a-4b2e-9f5d-6a7e8c9d0f1a"})";
+constexpr char kApiKey[] = "e2e-bench-upstream-key";
+// The caller's token; the gateway's configuration holds only its SHA-256.
+constexpr char kCallerToken[] = "e2e-bench-caller-token-8d41e7";
+
+// TempFile writes `contents` to a new file under the test's temp dir and
+// removes it on destruction.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& contents) {
+    std::string pattern = ::testing::TempDir() + "bench_e2e_XXXXXX";
+    const int fd = mkstemp(pattern.data());
+    if (fd < 0) return;
+    close(fd);
+    path_ = pattern;
+    std::ofstream(path_) << contents;
+  }
+  ~TempFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 // ParseJson parses a program's output; a failure (not an exception) when it
 // is not JSON.
@@ -35,6 +69,17 @@ nlohmann::json ParseJson(const std::string& text) {
 std::string Describe(const RunResult& run) {
   return absl::StrCat(run.status.ToString(), "\n--- stdout:\n", run.out,
                       "--- stderr:\n", run.err);
+}
+
+// RunBench runs polytomic-bench with `argv`.
+RunResult RunBench(const std::vector<std::string>& argv) {
+  absl::StatusOr<RunResult> run =
+      testsupport::RunProcess(POLYTOMIC_BENCH_BIN, argv, kTimeout);
+  if (!run.ok()) {
+    ADD_FAILURE() << run.status();
+    return RunResult{ExitStatus{false, 0, SIGKILL}, "", ""};
+  }
+  return *std::move(run);
 }
 
 class BenchE2eTest : public ::testing::Test {
@@ -64,16 +109,101 @@ class BenchE2eTest : public ::testing::Test {
   RunResult Bench(const std::vector<std::string>& args) {
     std::vector<std::string> argv = {"--target", address_};
     argv.insert(argv.end(), args.begin(), args.end());
-    absl::StatusOr<RunResult> run =
-        testsupport::RunProcess(POLYTOMIC_BENCH_BIN, argv, kTimeout);
-    if (!run.ok()) {
-      ADD_FAILURE() << run.status();
-      return RunResult{ExitStatus{false, 0, SIGKILL}, "", ""};
-    }
-    return *std::move(run);
+    return RunBench(argv);
   }
 
   std::unique_ptr<Process> server_;
+  std::string address_;
+};
+
+// BenchGatewayE2eTest runs polytomic-sandbox and, in front of it,
+// polytomic-gateway configured with one caller token (allowed every method
+// on the account "default") and an audit directory.
+class BenchGatewayE2eTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Process>> sandbox = Process::Start(
+        POLYTOMIC_SANDBOX_BIN,
+        {"--listen", "127.0.0.1:0", "--api-key", kApiKey, "--seed"});
+    ASSERT_TRUE(sandbox.ok()) << sandbox.status();
+    sandbox_ = *std::move(sandbox);
+    std::optional<std::vector<std::string>> listening = sandbox_->WaitForLine(
+        Process::kStdout,
+        std::regex("^polytomic-sandbox listening on (http://127\\.0\\.0\\.1:"
+                   "[0-9]+) "),
+        kTimeout);
+    ASSERT_TRUE(listening.has_value())
+        << sandbox_->Stdout() << sandbox_->Stderr();
+    std::optional<std::vector<std::string>> seeded = sandbox_->WaitForLine(
+        Process::kStdout, std::regex("^seeded: (.*)$"), kTimeout);
+    ASSERT_TRUE(seeded.has_value()) << sandbox_->Stdout();
+    const nlohmann::json seed = ParseJson((*seeded)[1]);
+    ASSERT_GE(seed["bulk_syncs"].size(), 1) << seed.dump();
+    sync_id_ = seed["bulk_syncs"][0].get<std::string>();
+
+    std::string audit_dir = ::testing::TempDir() + "bench_e2e_audit_XXXXXX";
+    ASSERT_NE(mkdtemp(audit_dir.data()), nullptr);
+    audit_dir_ = audit_dir;
+    config_file_ = std::make_unique<TempFile>(absl::StrCat(
+        "callers:\n"
+        "  tokens: [{principal: bench, sha256: \"",
+        gateway::Sha256Hex(kCallerToken),
+        "\"}]\n"
+        "  policies: [{principal: bench, account: default, allow: [\"*\"]}]\n"
+        "audit: {directory: \"",
+        audit_dir_, "\"}\n"));
+    key_file_ = std::make_unique<TempFile>(kApiKey);
+    token_file_ = std::make_unique<TempFile>(absl::StrCat(kCallerToken, "\n"));
+    absl::StatusOr<std::unique_ptr<Process>> gateway = Process::Start(
+        POLYTOMIC_GATEWAY_BIN,
+        {"--config", config_file_->path(), "--listen", "127.0.0.1:0",
+         "--upstream", (*listening)[1], "--api_key_file", key_file_->path()});
+    ASSERT_TRUE(gateway.ok()) << gateway.status();
+    gateway_ = *std::move(gateway);
+    std::optional<std::vector<std::string>> serving = gateway_->WaitForLine(
+        Process::kStdout,
+        std::regex("^polytomic-gateway: serving [0-9]+ services on (\\S+) "),
+        kTimeout);
+    ASSERT_TRUE(serving.has_value())
+        << gateway_->Stdout() << gateway_->Stderr();
+    address_ = (*serving)[1];
+  }
+
+  void TearDown() override {
+    for (Process* process : {gateway_.get(), sandbox_.get()}) {
+      if (process == nullptr) continue;
+      EXPECT_TRUE(process->Signal(SIGTERM));
+      std::optional<ExitStatus> exit = process->WaitForExit(kTimeout);
+      ASSERT_TRUE(exit.has_value()) << "a server ignored SIGTERM";
+      EXPECT_TRUE(exit->Succeeded()) << exit->ToString() << process->Stderr();
+    }
+    if (!audit_dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(audit_dir_, ignored);
+    }
+  }
+
+  // GetBulkSyncAtFixedRate loads the gateway with GetBulkSync, 20 measured
+  // calls, with `extra_flags`.
+  RunResult GetBulkSyncAtFixedRate(
+      const std::vector<std::string>& extra_flags) {
+    std::vector<std::string> argv = {
+        "--target",    address_,    "--method",
+        "GetBulkSync", "--request", nlohmann::json{{"id", sync_id_}}.dump(),
+        "--rate",      "50",        "--duration",
+        "400ms",       "--warmup",  "100ms",
+        "--json"};
+    argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+    return RunBench(argv);
+  }
+
+  std::unique_ptr<Process> sandbox_;
+  std::unique_ptr<Process> gateway_;
+  std::unique_ptr<TempFile> config_file_;
+  std::unique_ptr<TempFile> key_file_;
+  std::unique_ptr<TempFile> token_file_;
+  std::string audit_dir_;
+  std::string sync_id_;
   std::string address_;
 };
 
@@ -117,6 +247,41 @@ TEST_F(BenchE2eTest, UsageErrorExitsTwo) {
       Bench({"--rate", "10", "--concurrency", "2", "--method", "GetBulkSync"});
   EXPECT_EQ(run.status.code, 2) << Describe(run);
   EXPECT_NE(run.err.find("exclude each other"), std::string::npos) << run.err;
+}
+
+TEST_F(BenchE2eTest, UnreadableTokenFileIsAUsageErrorNamingIt) {
+  const std::string missing = ::testing::TempDir() + "bench-no-such-token";
+  const RunResult run = Bench({"--method", "GetBulkSync", "--request", kRequest,
+                               "--token_file", missing});
+  EXPECT_EQ(run.status.code, 2) << Describe(run);
+  EXPECT_NE(run.err.find(missing), std::string::npos) << run.err;
+}
+
+TEST_F(BenchE2eTest, TheTokenIsNeverPrinted) {
+  TempFile token(absl::StrCat(kCallerToken, "\n"));
+  const RunResult run = Bench({"--method", "GetBulkSync", "--request", kRequest,
+                               "--rate", "20", "--duration", "200ms",
+                               "--warmup", "0s", "--token_file", token.path()});
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  EXPECT_EQ(run.out.find(kCallerToken), std::string::npos) << run.out;
+  EXPECT_EQ(run.err.find(kCallerToken), std::string::npos) << run.err;
+}
+
+TEST_F(BenchGatewayE2eTest, EveryCallCarriesTheTokenOfTokenFile) {
+  RunResult run = GetBulkSyncAtFixedRate({"--token_file", token_file_->path()});
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  nlohmann::json report = ParseJson(run.out);
+  EXPECT_EQ(report["calls"], 20) << run.out;
+  EXPECT_EQ(report["ok"], 20) << run.out;
+  EXPECT_EQ(report["warmup_errors"], nlohmann::json::object()) << run.out;
+
+  // Without it the gateway refuses every call.
+  run = GetBulkSyncAtFixedRate({});
+  EXPECT_EQ(run.status.code, 1) << Describe(run);
+  report = ParseJson(run.out);
+  EXPECT_EQ(report["calls"], 20) << run.out;
+  EXPECT_EQ(report["errors"], (nlohmann::json{{"UNAUTHENTICATED", 20}}))
+      << run.out;
 }
 
 }  // namespace

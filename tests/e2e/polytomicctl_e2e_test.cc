@@ -1,11 +1,16 @@
 // End-to-end: the built polytomic-sandbox and polytomic-gateway, each a
 // process on port 0, driven with the built polytomicctl. What the CLI prints
-// is checked against what the sandbox holds, read over plain HTTP.
+// is checked against what the sandbox holds, read over plain HTTP. The
+// gateway authenticates polytomicctl by a caller token and keeps an audit
+// trail, which its `verify` command checks.
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cctype>
+#include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <regex>
 #include <string>
@@ -13,6 +18,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "gateway/common/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
@@ -24,6 +30,7 @@ namespace {
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::UnorderedElementsAreArray;
 using testsupport::ExitStatus;
 using testsupport::Process;
@@ -31,6 +38,8 @@ using testsupport::ProcessOptions;
 using testsupport::RunResult;
 
 constexpr char kApiKey[] = "e2e-polytomicctl-key";
+// The caller's token; the gateway's configuration holds only its SHA-256.
+constexpr char kCallerToken[] = "e2e-polytomicctl-caller-token-5f2a9c";
 // Generous: the binaries start in well under a second, but CI machines are
 // shared. Nothing here waits for the timeout unless something is broken.
 constexpr absl::Duration kStartTimeout = absl::Seconds(60);
@@ -61,6 +70,43 @@ class TempFile {
   std::string path_;
 };
 
+// TempDir is a new directory under the test's temp dir, removed with its
+// contents on destruction.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = ::testing::TempDir() + "polytomicctl_e2e_XXXXXX";
+    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// GatewayConfig is the gateway's YAML configuration: one caller,
+// "e2e-caller", authenticated by kCallerToken and allowed every method on
+// the account "default" (which --api_key_file defines), and the audit
+// trail in `audit_directory`. The listener and upstream come from flags.
+std::string GatewayConfig(const std::string& audit_directory) {
+  return absl::StrCat(
+      "callers:\n"
+      "  tokens: [{principal: e2e-caller, sha256: \"",
+      gateway::Sha256Hex(kCallerToken),
+      "\"}]\n"
+      "  policies: [{principal: e2e-caller, account: default, "
+      "allow: [\"*\"]}]\n"
+      "audit: {directory: \"",
+      audit_directory, "\"}\n");
+}
+
 // ParseJson parses a program's output; a failure (not an exception) when it
 // is not JSON.
 nlohmann::json ParseJson(const std::string& text) {
@@ -90,6 +136,8 @@ void StopAndExpectCleanExit(Process& process, const std::string& name) {
 class PolytomicctlE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // Only --token_file gives polytomicctl a token here, unless a test says.
+    unsetenv("POLYTOMIC_GATEWAY_TOKEN");
     ASSERT_NO_FATAL_FAILURE(StartSandbox());
     ASSERT_NO_FATAL_FAILURE(StartGateway());
   }
@@ -131,10 +179,17 @@ class PolytomicctlE2eTest : public ::testing::Test {
   void StartGateway() {
     key_file_ = std::make_unique<TempFile>(kApiKey);
     ASSERT_FALSE(key_file_->path().empty());
-    absl::StatusOr<std::unique_ptr<Process>> gateway =
-        Process::Start(POLYTOMIC_GATEWAY_BIN,
-                       {"--listen", "127.0.0.1:0", "--upstream", sandbox_url_,
-                        "--api_key_file", key_file_->path()});
+    token_file_ = std::make_unique<TempFile>(absl::StrCat(kCallerToken, "\n"));
+    ASSERT_FALSE(token_file_->path().empty());
+    audit_dir_ = std::make_unique<TempDir>();
+    ASSERT_FALSE(audit_dir_->path().empty());
+    config_file_ =
+        std::make_unique<TempFile>(GatewayConfig(audit_dir_->path()));
+    ASSERT_FALSE(config_file_->path().empty());
+    absl::StatusOr<std::unique_ptr<Process>> gateway = Process::Start(
+        POLYTOMIC_GATEWAY_BIN,
+        {"--config", config_file_->path(), "--listen", "127.0.0.1:0",
+         "--upstream", sandbox_url_, "--api_key_file", key_file_->path()});
     ASSERT_TRUE(gateway.ok()) << gateway.status();
     gateway_ = *std::move(gateway);
     std::optional<std::vector<std::string>> serving = gateway_->WaitForLine(
@@ -149,9 +204,18 @@ class PolytomicctlE2eTest : public ::testing::Test {
     gateway_address_ = (*serving)[2];
   }
 
-  // Ctl runs polytomicctl against the gateway: `--addr` first, then `args`.
+  // Ctl runs polytomicctl against the gateway as the configured caller:
+  // `--addr`, `--timeout` and `--token_file` first, then `args`.
   RunResult Ctl(const std::vector<std::string>& args,
                 const ProcessOptions& options = {}) {
+    std::vector<std::string> argv = {"--token_file", token_file_->path()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return CtlWithoutToken(argv, options);
+  }
+
+  // CtlWithoutToken is Ctl without `--token_file`.
+  RunResult CtlWithoutToken(const std::vector<std::string>& args,
+                            const ProcessOptions& options = {}) {
     std::vector<std::string> argv = {"--addr", gateway_address_, "--timeout",
                                      "30s"};
     argv.insert(argv.end(), args.begin(), args.end());
@@ -181,6 +245,9 @@ class PolytomicctlE2eTest : public ::testing::Test {
   std::unique_ptr<Process> sandbox_;
   std::unique_ptr<Process> gateway_;
   std::unique_ptr<TempFile> key_file_;
+  std::unique_ptr<TempFile> token_file_;
+  std::unique_ptr<TempDir> audit_dir_;
+  std::unique_ptr<TempFile> config_file_;
   std::unique_ptr<testsupport::SandboxClient> upstream_;
   std::string sandbox_url_;
   std::string gateway_address_;
@@ -346,14 +413,103 @@ TEST_F(PolytomicctlE2eTest, DryRunPrintsTheRequestWithoutCalling) {
   const RunResult run =
       Ctl({"--dry-run", "StartBulkSync", "--id=" + id, "--test"});
   // Global flags go before the command; Ctl put --addr first, so this is
-  // `polytomicctl --addr A --timeout T --dry-run StartBulkSync ...`.
+  // `polytomicctl --addr A --timeout T --token_file F --dry-run ...`.
   ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  EXPECT_THAT(run.out, Not(HasSubstr(kCallerToken)));
   EXPECT_THAT(run.out,
               HasSubstr("# /polytomic.v1.BulkSyncService/StartBulkSync\n"));
   const nlohmann::json request =
       ParseJson(run.out.substr(run.out.find('\n') + 1));
   EXPECT_EQ(request, (nlohmann::json{{"id", id}, {"test", true}}));
   EXPECT_EQ(upstream_->Counter("bulkSync.start"), 0);
+}
+
+TEST_F(PolytomicctlE2eTest, WithoutAKnownTokenTheCallIsUnauthenticated) {
+  RunResult run = CtlWithoutToken({"GetBulkSync", "--id=" + SeededSync(0)});
+  EXPECT_TRUE(run.status.exited);
+  EXPECT_EQ(run.status.code, 1) << Describe(run);
+  EXPECT_THAT(run.out, IsEmpty());
+  EXPECT_THAT(run.err, ContainsRegex("^ERROR UNAUTHENTICATED: "));
+  // Support can find the call by its id.
+  EXPECT_THAT(run.err, ContainsRegex("\n  x-request-id: \\S+\n"));
+
+  // A token the gateway does not know: refused too, and never printed.
+  const std::string wrong_token = "e2e-not-a-caller-token-0000";
+  TempFile wrong_token_file(wrong_token);
+  run = CtlWithoutToken(
+      {"--token_file", wrong_token_file.path(), "ListBulkSyncs"});
+  EXPECT_EQ(run.status.code, 1) << Describe(run);
+  EXPECT_THAT(run.err, ContainsRegex("^ERROR UNAUTHENTICATED: "));
+  EXPECT_THAT(run.err, Not(HasSubstr(wrong_token)));
+  EXPECT_EQ(upstream_->Counter("bulkSync.get"), 0);
+
+  // The token from the environment, when there is no --token_file.
+  setenv("POLYTOMIC_GATEWAY_TOKEN", kCallerToken, 1);
+  run = CtlWithoutToken({"GetBulkSync", "--id=" + SeededSync(0)});
+  unsetenv("POLYTOMIC_GATEWAY_TOKEN");
+  EXPECT_TRUE(run.status.Succeeded()) << Describe(run);
+  EXPECT_THAT(run.out, Not(HasSubstr(kCallerToken)));
+}
+
+TEST_F(PolytomicctlE2eTest, UnreadableTokenFileIsAUsageErrorNamingIt) {
+  const std::string missing = ::testing::TempDir() + "e2e-no-such-token";
+  const RunResult run =
+      CtlWithoutToken({"--token_file", missing, "ListBulkSyncs"});
+  EXPECT_EQ(run.status.code, 2) << Describe(run);
+  EXPECT_THAT(run.err, HasSubstr(missing));
+  EXPECT_THAT(run.out, IsEmpty());
+}
+
+TEST_F(PolytomicctlE2eTest, VerifyFindsTheAuditTrailIntactThenTampered) {
+  const std::string id = SeededSync(0);
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"ListBulkSyncs"},
+           {"GetBulkSync", "--id=" + id},
+           {"ActivateBulkSync", "--id=" + id, "--active=false"}}) {
+    const RunResult run = Ctl(args);
+    ASSERT_TRUE(run.status.Succeeded()) << args.front() << Describe(run);
+  }
+  // Stopped, so every record is on disk.
+  StopAndExpectCleanExit(*gateway_, "polytomic-gateway");
+  gateway_.reset();
+
+  absl::StatusOr<RunResult> verify = testsupport::RunProcess(
+      POLYTOMIC_GATEWAY_BIN, {"verify", "--audit_dir", audit_dir_->path()},
+      kRunTimeout);
+  ASSERT_TRUE(verify.ok()) << verify.status();
+  EXPECT_TRUE(verify->status.Succeeded()) << Describe(*verify);
+  std::smatch ok;
+  ASSERT_TRUE(std::regex_search(
+      verify->out, ok,
+      std::regex("^audit trail \\S+: ok, ([0-9]+) records in [0-9]+ files")))
+      << Describe(*verify);
+  EXPECT_GE(std::stoi(ok[1].str()), 3) << verify->out;
+
+  // Change one character of the first record: the chain breaks there.
+  const std::string file = audit_dir_->path() + "/audit.jsonl";
+  std::string trail;
+  {
+    std::ifstream in(file, std::ios::binary);
+    trail.assign(std::istreambuf_iterator<char>(in),
+                 std::istreambuf_iterator<char>());
+  }
+  const size_t first_line_end = trail.find('\n');
+  ASSERT_NE(first_line_end, std::string::npos) << file << ":\n" << trail;
+  size_t at = first_line_end / 2;
+  while (at < first_line_end &&
+         !isalnum(static_cast<unsigned char>(trail[at]))) {
+    ++at;
+  }
+  ASSERT_LT(at, first_line_end) << trail;
+  trail[at] = trail[at] == '0' ? '1' : '0';
+  std::ofstream(file, std::ios::binary | std::ios::trunc) << trail;
+  verify = testsupport::RunProcess(
+      POLYTOMIC_GATEWAY_BIN, {"verify", "--audit_dir", audit_dir_->path()},
+      kRunTimeout);
+  ASSERT_TRUE(verify.ok()) << verify.status();
+  EXPECT_EQ(verify->status.code, 1) << Describe(*verify);
+  EXPECT_THAT(verify->out, HasSubstr(": BROKEN at ")) << Describe(*verify);
 }
 
 TEST_F(PolytomicctlE2eTest, StoppedGatewayIsUnavailable) {

@@ -1,9 +1,14 @@
 #include "tests/support/gateway_harness.h"
 
+#include <stdlib.h>
+
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/common/sha256.h"
+#include "gateway/config/config_loader.h"
 #include "gtest/gtest.h"
+#include "tests/support/caller_channel.h"
 
 namespace testsupport {
 
@@ -12,6 +17,7 @@ std::unique_ptr<GatewayHarness> GatewayHarness::Start(Options options) {
   sandbox::Options sandbox_options;
   sandbox_options.api_keys = {harness->api_key_};
   sandbox_options.seed = options.seed;
+  sandbox_options.org_keys = options.sandbox_org_keys;
   auto sandbox = sandbox::Sandbox::Start(sandbox_options);
   if (!sandbox.ok()) {
     ADD_FAILURE() << "sandbox: " << sandbox.status();
@@ -26,8 +32,25 @@ std::unique_ptr<GatewayHarness> GatewayHarness::Start(Options options) {
                                       harness->sandbox_->port());
   std::ofstream(key_file) << harness->api_key_ << "\n";
 
+  std::string audit_template =
+      absl::StrCat(::testing::TempDir(), "/audit-XXXXXX");
+  if (mkdtemp(audit_template.data()) == nullptr) {
+    ADD_FAILURE() << "cannot create an audit directory in "
+                  << ::testing::TempDir();
+    return nullptr;
+  }
+  harness->audit_dir_ = audit_template;
+
   gateway::config::v1::GatewayConfig config;
   config.mutable_listener()->set_address("127.0.0.1:0");
+  config.mutable_audit()->set_directory(harness->audit_dir_);
+  auto* token = config.mutable_callers()->add_tokens();
+  token->set_principal("harness");
+  token->set_sha256(gateway::Sha256Hex(harness->caller_token_));
+  auto* policy = config.mutable_callers()->add_policies();
+  policy->set_principal("harness");
+  policy->set_account("default");
+  policy->add_allow("*");
   auto* upstream = config.mutable_upstream();
   upstream->set_base_url(harness->sandbox_->base_url());
   upstream->set_api_key_file(key_file);
@@ -36,15 +59,26 @@ std::unique_ptr<GatewayHarness> GatewayHarness::Start(Options options) {
   upstream->mutable_connect_timeout()->set_seconds(2);
   upstream->mutable_default_timeout()->set_seconds(20);
   if (options.configure) options.configure(config);
-  auto gateway = gateway::server::Gateway::Start(config);
+  gateway::config::ApplyDefaults(config);
+  if (absl::Status valid = gateway::config::ValidateConfig(config);
+      !valid.ok()) {
+    ADD_FAILURE() << "gateway configuration: " << valid;
+    return nullptr;
+  }
+  auto gateway = gateway::server::Gateway::Start(config, options.reload);
   if (!gateway.ok()) {
     ADD_FAILURE() << "gateway: " << gateway.status();
     return nullptr;
   }
   harness->gateway_ = *std::move(gateway);
-  harness->channel_ = grpc::CreateChannel(harness->gateway_->address(),
-                                          grpc::InsecureChannelCredentials());
+  harness->channel_ = harness->ChannelAs(harness->caller_token_);
   return harness;
+}
+
+std::shared_ptr<grpc::Channel> GatewayHarness::ChannelAs(
+    const std::string& token) const {
+  return CallerChannel(gateway_->address(), token,
+                       grpc::InsecureChannelCredentials());
 }
 
 GatewayHarness::~GatewayHarness() {

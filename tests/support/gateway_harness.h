@@ -1,6 +1,7 @@
 // gateway_harness.h: the sandbox and the gateway, both in-process on port 0,
 // for integration tests. The gateway starts through the same bootstrap as
-// main (gateway::server::Gateway::Start).
+// main (gateway::server::Gateway::Start). Its one caller, "harness", may call
+// everything with the token caller_token(); channel() presents it.
 //
 //   auto harness = GatewayHarness::Start();
 //   ASSERT_NE(harness, nullptr);
@@ -16,6 +17,8 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "gateway/config/v1/config.pb.h"
 #include "gateway/server/gateway.h"
@@ -30,8 +33,14 @@ class GatewayHarness {
  public:
   struct Options {
     bool seed = true;
+    // Organization-scoped keys {organization_id, key} the sandbox accepts
+    // besides api_key().
+    std::vector<std::pair<std::string, std::string>> sandbox_org_keys;
     // Changes the gateway configuration before it starts.
     std::function<void(gateway::config::v1::GatewayConfig&)> configure;
+    // Where Gateway::Reload reads the configuration again (none: only key
+    // files are re-read).
+    gateway::server::Gateway::ConfigSource reload;
   };
 
   // Start returns nullptr (after a gtest failure) when anything fails.
@@ -44,8 +53,14 @@ class GatewayHarness {
   // upstream talks to the sandbox directly, with the gateway's API key.
   SandboxClient& upstream() { return *upstream_; }
   gateway::server::Gateway& gateway() { return *gateway_; }
+  // channel presents caller_token().
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
+  // ChannelAs presents `token` instead (none when empty).
+  std::shared_ptr<grpc::Channel> ChannelAs(const std::string& token) const;
   const std::string& api_key() const { return api_key_; }
+  const std::string& caller_token() const { return caller_token_; }
+  // audit_dir is the gateway's audit directory (fresh per harness).
+  const std::string& audit_dir() const { return audit_dir_; }
   // seed is what the sandbox seeded: organization, connection and sync ids.
   const nlohmann::ordered_json& seed() const { return sandbox_->seed_result(); }
   // Connection returns the seeded connection id of a catalog type
@@ -62,6 +77,8 @@ class GatewayHarness {
   GatewayHarness() = default;
 
   std::string api_key_ = "harness-upstream-key-0001";
+  std::string caller_token_ = "harness-caller-token-0001";
+  std::string audit_dir_;
   std::unique_ptr<sandbox::Sandbox> sandbox_;
   std::unique_ptr<SandboxClient> upstream_;
   std::unique_ptr<gateway::server::Gateway> gateway_;

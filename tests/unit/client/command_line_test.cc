@@ -1,7 +1,11 @@
 // Tests for client/ctl/command_line.h: global flags before the command,
-// field flags after it, headers and durations.
+// field flags after it, headers, durations, the caller's token and TLS files.
 #include "client/ctl/command_line.h"
 
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,7 +20,32 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::Pair;
+
+// TempFile writes `contents` to a new file under the test's temp dir and
+// removes it on destruction.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& contents) {
+    std::string pattern = ::testing::TempDir() + "command_line_test_XXXXXX";
+    const int fd = mkstemp(pattern.data());
+    if (fd < 0) return;
+    close(fd);
+    path_ = pattern;
+    std::ofstream(path_, std::ios::binary) << contents;
+  }
+  ~TempFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  TempFile(const TempFile&) = delete;
+  TempFile& operator=(const TempFile&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 MATCHER_P2(IsFlag, path, value, "") {
   return arg.path == path && arg.value == std::optional<std::string>(value);
@@ -33,6 +62,10 @@ TEST(ParseCommandLineTest, DefaultsWithoutGlobalFlags) {
   EXPECT_EQ(cl->timeout, absl::Seconds(30));
   EXPECT_FALSE(cl->dry_run);
   EXPECT_THAT(cl->headers, IsEmpty());
+  EXPECT_EQ(cl->token_file, "");
+  EXPECT_EQ(cl->ca_file, "");
+  EXPECT_EQ(cl->cert_file, "");
+  EXPECT_EQ(cl->key_file, "");
   EXPECT_THAT(cl->positionals, IsEmpty());
   EXPECT_THAT(cl->field_flags, IsEmpty());
 }
@@ -118,6 +151,10 @@ TEST(ParseCommandLineTest, UsageErrors) {
       {"--header=novalue", "list"},  // No separator.
       {"--dry-run=yes", "list"},     // dry-run takes no value.
       {"GetBulkSync", "--=x"},       // Empty field path.
+      {"--token_file"},              // Missing value.
+      {"--token_file=", "list"},     // Empty path.
+      {"--ca_file=", "list"},        // Empty path.
+      {"--tokenfile=t", "list"},     // Unknown global flag.
   };
   for (const std::vector<std::string>& args : bad) {
     absl::StatusOr<CommandLine> cl = ParseCommandLine(args);
@@ -173,9 +210,148 @@ TEST(ParseDurationFlagTest, RejectsBadAndNonPositive) {
   }
 }
 
+TEST(ParseCommandLineTest, TokenAndTlsFlagsInBothForms) {
+  absl::StatusOr<CommandLine> cl =
+      ParseCommandLine({"--token_file", "/t/token", "--ca_file=/t/ca.pem",
+                        "--cert_file", "/t/me.pem", "--key_file=/t/me.key",
+                        "GetBulkSync", "--token_file=field"});
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(cl->token_file, "/t/token");
+  EXPECT_EQ(cl->ca_file, "/t/ca.pem");
+  EXPECT_EQ(cl->cert_file, "/t/me.pem");
+  EXPECT_EQ(cl->key_file, "/t/me.key");
+  // After the command it is a request field, as every flag there.
+  EXPECT_THAT(cl->field_flags, ElementsAre(IsFlag("token_file", "field")));
+}
+
+TEST(ParseCommandLineTest, CaFileAloneIsServerAuthenticatedTls) {
+  absl::StatusOr<CommandLine> cl =
+      ParseCommandLine({"--ca_file=/t/ca.pem", "list"});
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(cl->ca_file, "/t/ca.pem");
+  EXPECT_EQ(cl->cert_file, "");
+}
+
+TEST(ParseCommandLineTest, ClientCertificateNeedsItsKeyAndTheCa) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> bad = {
+      {{"--ca_file=ca", "--cert_file=c", "list"}, "go together"},
+      {{"--ca_file=ca", "--key_file=k", "list"}, "go together"},
+      {{"--cert_file=c", "--key_file=k", "list"}, "need --ca_file"},
+      // Checked even without a command.
+      {{"--cert_file=c"}, "go together"},
+  };
+  for (const auto& [args, message] : bad) {
+    absl::StatusOr<CommandLine> cl = ParseCommandLine(args);
+    EXPECT_EQ(cl.status().code(), absl::StatusCode::kInvalidArgument)
+        << args.front();
+    EXPECT_THAT(cl.status().message(), HasSubstr(message)) << args.front();
+  }
+}
+
+TEST(ReadTokenFileTest, FirstLineTrimmed) {
+  TempFile file(" \tsecret-token.0123/+=_~ \r\nsecond line\n");
+  ASSERT_FALSE(file.path().empty());
+  absl::StatusOr<std::string> token = ReadTokenFile(file.path());
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(*token, "secret-token.0123/+=_~");
+
+  TempFile no_newline("abc");
+  EXPECT_EQ(ReadTokenFile(no_newline.path()).value_or(""), "abc");
+}
+
+TEST(ReadTokenFileTest, ErrorsNameTheFileNeverTheToken) {
+  const std::string missing = ::testing::TempDir() + "no-such-token-file";
+  absl::StatusOr<std::string> token = ReadTokenFile(missing);
+  EXPECT_EQ(token.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(token.status().message(), HasSubstr(missing));
+  EXPECT_THAT(token.status().message(), HasSubstr("--token_file"));
+
+  // A directory opens but does not read.
+  token = ReadTokenFile(::testing::TempDir());
+  EXPECT_EQ(token.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(token.status().message(), HasSubstr(::testing::TempDir()));
+
+  for (const char* contents : {"", "\n", "  \t\r\n", "\nthe token on line 2"}) {
+    TempFile file(contents);
+    token = ReadTokenFile(file.path());
+    EXPECT_EQ(token.status().code(), absl::StatusCode::kInvalidArgument)
+        << "'" << contents << "'";
+    EXPECT_THAT(token.status().message(), HasSubstr(file.path()));
+    EXPECT_THAT(token.status().message(), HasSubstr("no token"));
+  }
+
+  // Bytes metadata cannot carry: refused before gRPC could quote them.
+  for (const char* contents :
+       {"two words", "tab\tinside", "ctl\x01secret", "utf8-\xc3\xa9secret"}) {
+    TempFile file(contents);
+    token = ReadTokenFile(file.path());
+    EXPECT_EQ(token.status().code(), absl::StatusCode::kInvalidArgument)
+        << "'" << contents << "'";
+    EXPECT_THAT(token.status().message(), HasSubstr(file.path()));
+    EXPECT_THAT(token.status().message(), Not(HasSubstr("secret")));
+    EXPECT_THAT(token.status().message(), Not(HasSubstr("words")));
+  }
+}
+
+TEST(ResolveTokenTest, FileWinsOverTheEnvironment) {
+  TempFile file("from-file\n");
+  CommandLine cl;
+  cl.token_file = file.path();
+  EXPECT_EQ(ResolveToken(cl, "from-env").value_or("?"), "from-file");
+  EXPECT_EQ(ResolveToken(cl, nullptr).value_or("?"), "from-file");
+}
+
+TEST(ResolveTokenTest, EnvironmentTrimmedOrNoToken) {
+  CommandLine cl;
+  EXPECT_EQ(ResolveToken(cl, " from-env\n").value_or("?"), "from-env");
+  EXPECT_EQ(ResolveToken(cl, nullptr).value_or("?"), "");
+  EXPECT_EQ(ResolveToken(cl, "").value_or("?"), "");
+  EXPECT_EQ(ResolveToken(cl, " \n").value_or("?"), "");
+  absl::StatusOr<std::string> token = ResolveToken(cl, "two secret words");
+  EXPECT_EQ(token.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(token.status().message(), HasSubstr("POLYTOMIC_GATEWAY_TOKEN"));
+  EXPECT_THAT(token.status().message(), Not(HasSubstr("secret")));
+}
+
+TEST(ResolveTokenTest, AnAuthorizationHeaderWinsOverTheEnvironment) {
+  absl::StatusOr<CommandLine> cl =
+      ParseCommandLine({"--header=Authorization: Bearer h", "list"});
+  ASSERT_TRUE(cl.ok()) << cl.status();
+  EXPECT_EQ(ResolveToken(*cl, "from-env").value_or("?"), "");
+
+  TempFile file("from-file\n");
+  cl->token_file = file.path();
+  EXPECT_EQ(ResolveToken(*cl, nullptr).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ResolveTokenTest, AMissingFileIsAnErrorEvenWithTheEnvironmentSet) {
+  CommandLine cl;
+  cl.token_file = ::testing::TempDir() + "no-such-token-file";
+  EXPECT_EQ(ResolveToken(cl, "from-env").status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(BearerMetadataTest, AuthorizationBearer) {
+  EXPECT_THAT(BearerMetadata("t0k"), Pair("authorization", "Bearer t0k"));
+}
+
+TEST(ReadFlagFileTest, WholeFileOrAnErrorNamingFlagAndFile) {
+  TempFile file("-----BEGIN CERTIFICATE-----\nline\n");
+  EXPECT_EQ(ReadFlagFile("ca_file", file.path()).value_or("?"),
+            "-----BEGIN CERTIFICATE-----\nline\n");
+  const std::string missing = ::testing::TempDir() + "no-such.pem";
+  absl::StatusOr<std::string> pem = ReadFlagFile("ca_file", missing);
+  EXPECT_EQ(pem.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(pem.status().message(), HasSubstr("--ca_file"));
+  EXPECT_THAT(pem.status().message(), HasSubstr(missing));
+}
+
 TEST(UsageTextTest, NamesEveryGlobalFlagAndTheExitCodes) {
   const std::string usage = UsageText();
-  for (const char* flag : {"--addr", "--timeout", "--header", "--dry-run"}) {
+  for (const char* flag :
+       {"--addr", "--timeout", "--header", "--dry-run", "--token_file",
+        "--ca_file", "--cert_file", "--key_file", "POLYTOMIC_GATEWAY_TOKEN"}) {
     EXPECT_THAT(usage, HasSubstr(flag));
   }
   EXPECT_THAT(usage, HasSubstr("exit 2"));

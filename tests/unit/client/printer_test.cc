@@ -138,6 +138,19 @@ TEST(FormatGrpcErrorTest, WithoutDetails) {
             "ERROR UNAVAILABLE: failed to connect\n");
 }
 
+TEST(FormatGrpcErrorTest, RequestIdComesLast) {
+  google::rpc::ErrorInfo info;
+  info.set_reason("UNKNOWN_TOKEN");
+  info.set_domain("polytomic-gateway");
+  const grpc::Status status(grpc::StatusCode::UNAUTHENTICATED, "no caller",
+                            Details(info));
+  EXPECT_EQ(FormatGrpcError(status, "4f1c0de"),
+            "ERROR UNAUTHENTICATED: no caller\n"
+            "  ErrorInfo: reason=UNKNOWN_TOKEN domain=polytomic-gateway\n"
+            "  x-request-id: 4f1c0de\n");
+  EXPECT_EQ(FormatGrpcError(status, ""), FormatGrpcError(status));
+}
+
 TEST(FormatResponseTest, IndentedJsonWithWireNames) {
   polytomic::v1::GetBulkSyncScheduleResponse response;
   response.mutable_data()->set_day_of_week("monday");

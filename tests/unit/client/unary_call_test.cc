@@ -3,6 +3,7 @@
 #include "client/ctl/unary_call.h"
 
 #include <arpa/inet.h>
+#include <grpcpp/generic/async_generic_service.h>
 #include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -47,6 +48,49 @@ class EchoServer {
 
  private:
   std::unique_ptr<bench::EchoService> service_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+// RejectingServer fails every call with UNAUTHENTICATED and x-request-id
+// metadata, without sending initial metadata first: the call is then
+// trailers-only, as the gateway's authentication failures are.
+class RejectingServer {
+ public:
+  RejectingServer() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port_);
+    builder.RegisterCallbackGenericService(&service_);
+    server_ = builder.BuildAndStart();
+  }
+  ~RejectingServer() {
+    if (server_ != nullptr) server_->Shutdown();
+  }
+
+  bool started() const { return server_ != nullptr && port_ != 0; }
+  std::shared_ptr<grpc::Channel> Channel() const {
+    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
+                               grpc::InsecureChannelCredentials());
+  }
+
+ private:
+  class Reactor final : public grpc::ServerGenericBidiReactor {
+   public:
+    explicit Reactor(grpc::GenericCallbackServerContext* context) {
+      context->AddInitialMetadata("x-request-id", "req-0001");
+      Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "who are you"));
+    }
+    void OnDone() override { delete this; }
+  };
+  class Service final : public grpc::CallbackGenericService {
+    grpc::ServerGenericBidiReactor* CreateReactor(
+        grpc::GenericCallbackServerContext* context) override {
+      return new Reactor(context);
+    }
+  };
+
+  Service service_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };
@@ -104,6 +148,31 @@ TEST(CallUnaryTest, CallsTheMethodAndReturnsItsResponse) {
       response, bench::RealisticGetBulkSyncResponse()));
   EXPECT_EQ(response.data().name(),
             "Salesforce to Snowflake (production, hourly)");
+}
+
+TEST(CallUnaryTest, AFailedCallStillReturnsTheServersMetadata) {
+  RejectingServer server;
+  ASSERT_TRUE(server.started());
+  std::string response = "untouched";
+  ServerMetadata metadata = {{"stale", "entry"}};
+  const grpc::Status status = CallUnary(server.Channel(), kGetBulkSync, "",
+                                        CallOptions(), &response, &metadata);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(FindMetadata(metadata, "x-request-id"), "req-0001");
+  EXPECT_EQ(FindMetadata(metadata, "stale"), "");
+  EXPECT_EQ(response, "untouched");
+}
+
+TEST(CallUnaryTest, NoServerNoMetadata) {
+  Socket socket;  // Bound, never listening: connections are refused.
+  ASSERT_NE(socket.port(), 0);
+  std::string response;
+  ServerMetadata metadata;
+  const grpc::Status status = CallUnary(
+      grpc::CreateChannel(socket.address(), grpc::InsecureChannelCredentials()),
+      kGetBulkSync, "", CallOptions(), &response, &metadata);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(FindMetadata(metadata, "x-request-id"), "");
 }
 
 TEST(CallUnaryTest, AnotherMethodIsUnimplemented) {

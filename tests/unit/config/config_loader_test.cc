@@ -61,6 +61,54 @@ TEST(ConfigLoaderTest, FlagsOverrideTheFile) {
   EXPECT_EQ(config->listener().address(), "127.0.0.1:0");
   EXPECT_EQ(config->upstream().base_url(), "http://upstream:1");
   EXPECT_EQ(config->upstream().api_key_file(), "/other");
+  ASSERT_EQ(config->accounts_size(), 1);
+  EXPECT_EQ(config->accounts(0).bearer_key().file(), "/other");
+}
+
+TEST(ConfigLoaderTest, ApiKeyFileIsTheDefaultAccount) {
+  auto config =
+      LoadConfig(WriteTemp("upstream: {api_key_file: /run/key}\n"), {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->accounts_size(), 1);
+  EXPECT_EQ(config->accounts(0).name(), "default");
+  EXPECT_EQ(config->accounts(0).bearer_key().file(), "/run/key");
+  EXPECT_EQ(config->audit().directory(), "audit");
+  EXPECT_EQ(config->audit().max_file_bytes(), 64 << 20);
+  EXPECT_FALSE(config->audit().reads_fail_closed());
+  EXPECT_EQ(TimeUtil::DurationToSeconds(config->reload_interval()), 2);
+}
+
+TEST(ConfigLoaderTest, NamedAccountsReplaceTheKeyFile) {
+  auto config = LoadConfig(WriteTemp(R"(
+accounts:
+  - name: production
+    basic: {organization_id: org-1, key: {env: POLYTOMIC_PARTNER_KEY}}
+  - name: staging
+    bearer_key: {file: /run/staging-key}
+)"),
+                           {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->accounts_size(), 2);
+  EXPECT_EQ(config->accounts(0).basic().key().env(), "POLYTOMIC_PARTNER_KEY");
+  EXPECT_EQ(config->accounts(1).bearer_key().file(), "/run/staging-key");
+}
+
+TEST(ConfigLoaderTest, PlaintextOffLoopbackNeedsConsent) {
+  const std::string refused =
+      "listener: {address: 0.0.0.0:9000}\nupstream: {api_key_file: k}\n";
+  auto config = LoadConfig(WriteTemp(refused), {});
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("listener.allow_plaintext"));
+  for (const char* yaml :
+       {"listener: {address: 0.0.0.0:9000, allow_plaintext: true}\n"
+        "upstream: {api_key_file: k}\n",
+        "listener: {address: 0.0.0.0:9000, tls: {cert_file: c, key_file: k}}\n"
+        "upstream: {api_key_file: k}\n",
+        "listener: {address: localhost:9000}\nupstream: {api_key_file: k}\n",
+        "listener: {address: '[::1]:9000'}\nupstream: {api_key_file: k}\n"}) {
+    EXPECT_TRUE(LoadConfig(WriteTemp(yaml), {}).ok()) << yaml;
+  }
 }
 
 TEST(ConfigLoaderTest, ErrorsNameTheField) {
@@ -75,6 +123,15 @@ TEST(ConfigLoaderTest, ErrorsNameTheField) {
            Case{"upstream: {api_key_file: k, base_url: ftp://x}\n",
                 "upstream.base_url"},
            Case{"upstream: {base_url: http://x}\n", "upstream.api_key_file"},
+           Case{"listener: {tls: {key_file: k}}\nupstream: {api_key_file: k}\n",
+                "listener.tls.cert_file"},
+           Case{
+               "listener: {tls: {cert_file: c}}\nupstream: {api_key_file: k}\n",
+               "listener.tls.key_file"},
+           Case{"upstream: {api_key_file: k}\naudit: {max_file_bytes: 10}\n",
+                "audit.max_file_bytes"},
+           Case{"upstream: {api_key_file: k}\nreload_interval: -1s\n",
+                "reload_interval"},
            Case{"listener: {address: nowhere}\nupstream: {api_key_file: k}\n",
                 "listener.address"},
            Case{"upstream: {api_key_file: k, max_connections: -1}\n",

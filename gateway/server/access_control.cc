@@ -1,0 +1,36 @@
+#include "gateway/server/access_control.h"
+
+#include <utility>
+
+#include "gateway/common/error_details.h"
+
+namespace gateway::server {
+
+absl::Status AccessControl::Admit(CallContext& call) const {
+  std::shared_ptr<const auth::AccessPolicy> policy = std::atomic_load(&policy_);
+  const std::string& method = call.route().full_method;
+  absl::StatusOr<auth::Caller> caller =
+      policy->Authenticate(call.origin().identity, call.origin().bearer_token);
+  if (!caller.ok()) {
+    return ErrorWithInfo(caller.status().code(), caller.status().message(),
+                         "CALLER_UNAUTHENTICATED", {{"method", method}});
+  }
+  call.set_principal(caller->principal);
+  absl::StatusOr<std::string> account =
+      policy->Authorize(caller->principal, method);
+  if (!account.ok()) {
+    return ErrorWithInfo(
+        account.status().code(), account.status().message(),
+        "METHOD_NOT_ALLOWED",
+        {{"method", method}, {"principal", caller->principal}});
+  }
+  call.set_account(*std::move(account));
+  return absl::OkStatus();
+}
+
+void AccessControl::Replace(std::unique_ptr<const auth::AccessPolicy> policy) {
+  std::atomic_store(
+      &policy_, std::shared_ptr<const auth::AccessPolicy>(std::move(policy)));
+}
+
+}  // namespace gateway::server
