@@ -10,9 +10,15 @@
 #  3. 1,000 calls in flight against a 10 ms upstream: errors, the gateway's
 #     thread count before/after, its memory growth per in-flight call, and
 #     throughput against the ideal 1000 / 10 ms = 100,000 calls/s.
+#  4. What caller auth + the audit trail add, when BASELINE_GATEWAY names a
+#     polytomic-gateway built without them (the commit before issue 5:
+#     git worktree add /tmp/base 299ad4b && cmake -S /tmp/base -B /tmp/base/build
+#     -G Ninja && ninja -C /tmp/base/build polytomic-gateway): a read (cache
+#     miss) and a partial update at concurrency 1 (p50), and reads at
+#     concurrency 32 (throughput), baseline and current alternated twice.
 #  (python3 extracts the document for the direct PUT.)
 #
-# Usage: client/bench/run_benchmarks.sh [DURATION (default 10s)]
+# Usage: [BASELINE_GATEWAY=PATH] client/bench/run_benchmarks.sh [DURATION (default 10s)]
 # Run deploy/build.sh first. Prints a summary; raw JSON reports, the caller token
 # and the gateway's audit trail stay in $out.
 set -euo pipefail
@@ -48,7 +54,19 @@ start_sandbox() {  # start_sandbox THREADS LOG
   sandbox_url=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$2" | head -1)
   sync_id=$(sed -n 's/.*"bulk_syncs":\["\([^"]*\)".*/\1/p' "$2" | head -1)
 }
-start_gateway() {  # start_gateway MAX_CONNECTIONS LOG
+start_gateway() {  # start_gateway MAX_CONNECTIONS LOG [BASELINE_BINARY]
+  if [ -n "${3:-}" ]; then  # a gateway from before callers and audit existed
+    cat > "$out/gateway.yaml" <<EOF
+listener: {address: "127.0.0.1:0"}
+upstream: {base_url: "$sandbox_url", api_key_file: "$out/key", max_connections: $1}
+EOF
+    "$3" --config "$out/gateway.yaml" > "$2" 2>&1 &
+    gateway_pid=$!
+    pids+=($gateway_pid)
+    wait_for "$2" "serving"
+    gateway_addr=$(sed -n 's/.* on \(127.0.0.1:[0-9]*\).*/\1/p' "$2" | head -1)
+    return
+  fi
   cat > "$out/gateway.yaml" <<EOF
 listener: {address: "127.0.0.1:0"}
 upstream: {base_url: "$sandbox_url", api_key_file: "$out/key", max_connections: $1}
@@ -130,4 +148,41 @@ printf '   gateway threads idle %s, max under load %s\n' "$threads_idle" "$threa
 printf '   gateway RSS idle %s KiB, peak %s KiB: %s KiB per in-flight call (target <= 32)\n' \
   "$rss_idle" "$rss_peak" "$per_call"
 printf '   p50 %s us, p99 %s us\n' "$(field "$out/load.json" p50_us)" "$(field "$out/load.json" p99_us)"
+
+echo "== 4. what caller auth + the audit trail add ($duration each)"
+if [ -z "${BASELINE_GATEWAY:-}" ]; then
+  echo "   skipped: set BASELINE_GATEWAY (see the header of this script)"
+else
+  cleanup; pids=()
+  start_sandbox 64 "$out/sandbox4.log"
+  request="{\"id\":\"$sync_id\"}"
+  update="{\"id\":\"$sync_id\",\"bulk_sync\":{\"name\":\"renamed\"},\"update_mask\":\"name\"}"
+  for round in 1 2; do
+    for variant in baseline current; do
+      if [ "$variant" = baseline ]; then
+        start_gateway 64 "$out/gateway4-$variant.log" "$BASELINE_GATEWAY"; auth=()
+      else
+        start_gateway 64 "$out/gateway4-$variant.log"; auth=(--token_file "$out/token")
+      fi
+      common=(--target "$gateway_addr" "${auth[@]}" --duration "$duration" --warmup 2s --json)
+      "$bin/polytomic-bench" "${common[@]}" --method GetBulkSync --request "$request" \
+        --channels 1 --concurrency 1 > "$out/read-$variant-$round.json"
+      "$bin/polytomic-bench" "${common[@]}" --method UpdateBulkSync --request "$update" \
+        --channels 1 --concurrency 1 > "$out/update-$variant-$round.json"
+      "$bin/polytomic-bench" "${common[@]}" --method GetBulkSync --request "$request" \
+        --channels 4 --concurrency 32 > "$out/load-$variant-$round.json"
+      kill "$gateway_pid"; wait "$gateway_pid" 2>/dev/null || true
+    done
+    for kind in read update; do
+      b=$(field "$out/$kind-baseline-$round.json" p50_us)
+      c=$(field "$out/$kind-current-$round.json" p50_us)
+      printf '   round %s %-6s p50: baseline %s us, with auth + audit %s us (%+.1f%%, target <= +10%%)\n' \
+        "$round" "$kind" "$b" "$c" "$(awk -v b="$b" -v c="$c" 'BEGIN{print 100*(c-b)/b}')"
+    done
+    b=$(field "$out/load-baseline-$round.json" throughput)
+    c=$(field "$out/load-current-$round.json" throughput)
+    printf '   round %s reads/s at concurrency 32: baseline %s, with auth + audit %s (%+.1f%%, target >= -10%%)\n' \
+      "$round" "$b" "$c" "$(awk -v b="$b" -v c="$c" 'BEGIN{print 100*(c-b)/b}')"
+  done
+fi
 echo "raw reports: $out"
