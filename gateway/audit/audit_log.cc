@@ -120,7 +120,12 @@ class AuditLog::Writer {
 
   void Append(Json record, bool durable, Done done) {
     absl::MutexLock lock(&mu_);
-    queue_.push_back({std::move(record), durable, std::move(done)});
+    queue_.push_back({std::move(record), durable, false, std::move(done)});
+  }
+
+  void Flush(Done done) {
+    absl::MutexLock lock(&mu_);
+    queue_.push_back({Json(), false, true, std::move(done)});
   }
 
   bool healthy() const { return healthy_.load(std::memory_order_acquire); }
@@ -129,6 +134,7 @@ class AuditLog::Writer {
   struct Pending {
     Json record;
     bool durable = false;
+    bool barrier = false;  // a Flush: no record, done once the rest is
     Done done;
   };
 
@@ -157,6 +163,7 @@ class AuditLog::Writer {
     std::vector<absl::Status> results(batch.size());
     bool any_record = recovered_bytes_ > 0;
     for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].barrier) continue;
       if (batch[i].record.is_object()) {
         any_record = true;
       } else {
@@ -181,7 +188,7 @@ class AuditLog::Writer {
           sync = true;
         }
         for (size_t i = 0; i < batch.size(); ++i) {
-          if (!results[i].ok()) continue;
+          if (!results[i].ok() || batch[i].barrier) continue;
           AppendLine(std::move(batch[i].record), &seq, &prev, &data);
           sync = sync || batch[i].durable;
         }
@@ -195,7 +202,7 @@ class AuditLog::Writer {
       healthy_.store(written.ok(), std::memory_order_release);
     }
     for (size_t i = 0; i < batch.size(); ++i) {
-      if (results[i].ok()) results[i] = written;
+      if (results[i].ok() && !batch[i].barrier) results[i] = written;
       if (batch[i].done) std::move(batch[i].done)(std::move(results[i]));
     }
     return written;
@@ -423,6 +430,8 @@ AuditLog::~AuditLog() = default;
 void AuditLog::Append(Json record, bool durable, Done done) {
   writer_->Append(std::move(record), durable, std::move(done));
 }
+
+void AuditLog::Flush(Done done) { writer_->Flush(std::move(done)); }
 
 bool AuditLog::healthy() const { return writer_->healthy(); }
 

@@ -68,6 +68,10 @@ class AuditLog {
   // continues from memory. `done` may be null.
   void Append(Json record, bool durable, Done done);
 
+  // Flush runs `done` (with OK) once every record appended before it has
+  // been written, or has failed.
+  void Flush(Done done);
+
   // healthy is false after a failed write, until a write succeeds again.
   bool healthy() const;
 

@@ -97,7 +97,14 @@ void CallAudit::Finish(const std::shared_ptr<CallContext>& call,
   if (!call->route().IsRead()) {
     record["changes"] = audit::Redact(call->changes());
   }
-  bool fail_closed = call->route().IsRead() && reads_fail_closed_.load();
+  if (call->route().IsRead() && !reads_fail_closed_.load()) {
+    // A read that fails open need not wait for its record: answering does
+    // not depend on it, and waiting would cost a thread hand-off.
+    log_->Append(std::move(record), /*durable=*/false, nullptr);
+    std::move(done)(std::move(status));
+    return;
+  }
+  bool fail_closed = call->route().IsRead();
   log_->Append(std::move(record), /*durable=*/false,
                [call, fail_closed, status = std::move(status),
                 done = std::move(done)](absl::Status written) mutable {

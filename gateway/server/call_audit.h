@@ -1,6 +1,7 @@
 // call_audit.h: the audit stages of the pipeline: a mutation's intent,
 // written and synced before its first upstream call, and every call's
-// outcome, written before the caller gets its answer.
+// outcome record, which a mutation (and a read when reads fail closed) waits
+// for before the caller gets its answer.
 //
 //   audit.BeforeUpstream(call, [](absl::Status ok_to_call) {...});
 //   ...
@@ -28,8 +29,7 @@ namespace gateway::server {
 // CallAudit writes a call's records to the audit log.
 //
 // Thread safety: all methods may be called concurrently. Callbacks run on
-// the audit log's writer thread (or inline, when nothing is written), and
-// must not block.
+// the audit log's writer thread or inline, and must not block.
 class CallAudit {
  public:
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
@@ -44,10 +44,11 @@ class CallAudit {
   void BeforeUpstream(const std::shared_ptr<CallContext>& call,
                       Done next) const;
 
-  // Finish writes the call's outcome record, then hands `status` to `done`.
-  // If the record cannot be written, a read that fails closed gets
-  // UNAVAILABLE; anything else keeps its status (a mutation's intent is
-  // already on disk).
+  // Finish queues the call's outcome record and hands `status` to `done`:
+  // once the record is written for mutations and fail-closed reads (inline,
+  // at once, for other reads). If the record cannot be written, a read that
+  // fails closed gets UNAVAILABLE; anything else keeps its status (a
+  // mutation's intent is already on disk).
   void Finish(const std::shared_ptr<CallContext>& call, absl::Status status,
               Done done) const;
 

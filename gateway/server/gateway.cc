@@ -14,6 +14,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/auth/access_policy.h"
 #include "gateway/auth/credential_store.h"
@@ -244,6 +245,12 @@ Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Gateway::~Gateway() { Shutdown(absl::Now()); }
 
 std::string Gateway::address() const { return absl::StrCat(host_, ":", port_); }
+
+void Gateway::FlushAudit() {
+  absl::Notification flushed;
+  parts_->audit_log->Flush([&flushed](absl::Status) { flushed.Notify(); });
+  flushed.WaitForNotification();
+}
 
 void Gateway::Shutdown(absl::Time deadline) {
   if (parts_->reloader.joinable()) {

@@ -64,6 +64,10 @@ class Gateway {
   // current configuration stays and the error says why.
   absl::Status Reload();
 
+  // FlushAudit returns once the audit records of every call answered so far
+  // are written (a read's record may still be queued when it is answered).
+  void FlushAudit();
+
   // Shutdown stops taking calls, lets calls in flight finish until
   // `deadline`, then cancels the rest.
   void Shutdown(absl::Time deadline);

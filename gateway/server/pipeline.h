@@ -34,8 +34,9 @@ namespace gateway::server {
 // Pipeline serves calls. It holds no per-call state.
 //
 // Thread safety: Run may be called concurrently. `done` runs exactly once,
-// after the call's audit record is written, on the audit log's writer
-// thread; it must not block.
+// after the call's audit record is queued (written, for mutations), inline
+// or on the upstream transport's or the audit log's thread; it must not
+// block.
 class Pipeline {
  public:
   using Done = absl::AnyInvocable<void(absl::Status) &&>;

@@ -24,8 +24,10 @@ class AuditTrailTest : public GatewayTest {
     if (harness_ != nullptr) upstream().ClearFaults();
   }
 
-  // Records reads every record of the current audit file.
+  // Records reads every record of the current audit file, once everything
+  // answered is written.
   std::vector<Json> Records() {
+    harness_->gateway().FlushAudit();
     std::ifstream file(harness_->audit_dir() + "/audit.jsonl");
     std::vector<Json> records;
     std::string line;

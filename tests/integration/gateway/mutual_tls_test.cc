@@ -76,6 +76,7 @@ TEST_F(MutualTlsTest, ACertificateFromTheCaIsAcceptedAsItsUriSan) {
       *testsupport::MakeLeaf(ca_, "team-a", {std::string("URI:") + kTeamA});
   ASSERT_GRPC_OK(ListAs(&client));
   EXPECT_EQ(harness_->Count("bulkSync.list"), 1);
+  harness_->gateway().FlushAudit();
   std::ifstream file(harness_->audit_dir() + "/audit.jsonl");
   std::string line;
   std::string last;

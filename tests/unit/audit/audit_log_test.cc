@@ -95,6 +95,26 @@ TEST(AuditLogTest, RecordsChainAndVerify) {
   EXPECT_EQ(report.files, 1);
 }
 
+TEST(AuditLogTest, FlushWaitsForEverythingAppendedBefore) {
+  ScratchDir dir;
+  FakeClock clock(kNow);
+  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+  ASSERT_TRUE(log.ok()) << log.status();
+  for (int i = 0; i < 5; ++i) {
+    (*log)->Append(Event("call", i), /*durable=*/false, nullptr);
+  }
+  absl::Notification flushed;
+  absl::Status result = absl::UnknownError("not run");
+  (*log)->Flush([&](absl::Status status) {
+    result = status;
+    flushed.Notify();
+  });
+  flushed.WaitForNotification();
+  EXPECT_TRUE(result.ok()) << result;
+  // Read while the log is still open: the five lines are already there.
+  EXPECT_EQ(ReadLines(dir.file("audit.jsonl")).size(), 5u);
+}
+
 TEST(AuditLogTest, RecordHashIsSha256OfPrevNewlineCompactJson) {
   Json record = Json::object();
   record["b"] = 1;
