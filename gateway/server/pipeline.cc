@@ -60,36 +60,33 @@ void Pipeline::Send(std::shared_ptr<CallContext> call, HttpRequest http,
               translator_->FromTransportError(route, answer.status()));
           return;
         }
-        absl::StatusOr<Json> body =
-            translator_->ParseBody(route, *answer, clock_->Now());
-        if (!body.ok()) {
+        absl::StatusOr<Json> body = translator_->FromHttp(
+            route, *answer, &call->response(), clock_->Now());
+        if (!body.ok() || route.IsRead()) {
           std::move(done)(body.status());
           return;
         }
-        absl::Status status = translator_->FromJson(route, answer->status,
-                                                    *body, &call->response());
-        if (!status.ok() || route.IsRead()) {
-          std::move(done)(std::move(status));
-          return;
+        Json after = nullptr;
+        if (auto data = body->find("data"); data != body->end()) {
+          auto id = data->find("id");
+          if (route.resource != nullptr && id != data->end() &&
+              id->is_string()) {
+            // A write carried a resource: remember its write-only fields for
+            // later partial updates.
+            const auto& request = call->request();
+            updates_->RememberWrite(
+                route,
+                translator_->codec().ToJson(request.GetReflection()->GetMessage(
+                    request, route.resource->descriptor)),
+                id->get<std::string>());
+          }
+          after = std::move(*data);
         }
-        const Json* data = body->is_object() && body->contains("data")
-                               ? &(*body)["data"]
-                               : nullptr;
-        call->set_changes(
-            Json{{"before", nullptr},
-                 {"after", data != nullptr ? *data : Json(nullptr)}});
-        if (route.resource != nullptr && data != nullptr && data->is_object() &&
-            data->contains("id") && (*data)["id"].is_string()) {
-          // A write carried a resource: remember its write-only fields for
-          // later partial updates.
-          const auto& request = call->request();
-          updates_->RememberWrite(
-              route,
-              translator_->codec().ToJson(request.GetReflection()->GetMessage(
-                  request, route.resource->descriptor)),
-              (*data)["id"].get<std::string>());
-        }
-        std::move(done)(std::move(status));
+        Json changes = Json::object();
+        changes["before"] = nullptr;
+        changes["after"] = std::move(after);  // no copy of the document
+        call->set_changes(std::move(changes));
+        std::move(done)(absl::OkStatus());
       });
 }
 

@@ -187,22 +187,18 @@ void UpdateFlow::Write(std::shared_ptr<Turn> turn, Json doc) const {
           turn->Finish(translator_->FromTransportError(route, answer.status()));
           return;
         }
-        absl::StatusOr<Json> body =
-            translator_->ParseBody(route, *answer, clock_->Now());
+        absl::StatusOr<Json> body = translator_->FromHttp(
+            route, *answer, &turn->call->response(), clock_->Now());
         if (!body.ok()) {
           turn->Finish(body.status());
           return;
         }
-        absl::Status status = translator_->FromJson(
-            route, answer->status, *body, &turn->call->response());
-        if (status.ok()) {
-          fieldmask::RememberSent(policy_, *store_, turn->resource_key,
-                                  turn->write_only, sent);
-          auto after = body->find("data");
-          turn->call->set_changes(audit::ChangedFields(
-              before, after != body->end() ? *after : Json(nullptr)));
-        }
-        turn->Finish(std::move(status));
+        fieldmask::RememberSent(policy_, *store_, turn->resource_key,
+                                turn->write_only, sent);
+        auto after = body->find("data");
+        turn->call->set_changes(audit::ChangedFields(
+            before, after != body->end() ? *after : Json(nullptr)));
+        turn->Finish(absl::OkStatus());
       });
 }
 

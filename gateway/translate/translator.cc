@@ -74,12 +74,13 @@ absl::Status Translator::FromJson(const Route& route, int http_status,
   return absl::OkStatus();
 }
 
-absl::Status Translator::FromHttp(const Route& route,
-                                  const HttpResponse& answer,
-                                  google::protobuf::Message* response,
-                                  absl::Time now) const {
+absl::StatusOr<Json> Translator::FromHttp(const Route& route,
+                                          const HttpResponse& answer,
+                                          google::protobuf::Message* response,
+                                          absl::Time now) const {
   ASSIGN_OR_RETURN(Json body, ParseBody(route, answer, now));
-  return FromJson(route, answer.status, body, response);
+  RETURN_IF_ERROR(FromJson(route, answer.status, body, response));
+  return body;
 }
 
 absl::Status Translator::FromTransportError(

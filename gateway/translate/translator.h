@@ -6,8 +6,8 @@
 //   RETURN_IF_ERROR(translator->Validate(*route, request));
 //   ASSIGN_OR_RETURN(HttpRequest http, translator->ToHttp(*route, request));
 //   ... send ...
-//   RETURN_IF_ERROR(translator->FromHttp(*route, answer, &response,
-//   absl::Now()));
+//   ASSIGN_OR_RETURN(Json body, translator->FromHttp(*route, answer, &response,
+//                                                    absl::Now()));
 //
 // It holds no per-call state; every RPC of every service given to Create is
 // served by the same code, driven by the `rest` option and field rules.
@@ -64,10 +64,11 @@ class Translator {
   absl::Status FromJson(const Route& route, int http_status, const Json& body,
                         google::protobuf::Message* response) const;
 
-  // FromHttp is ParseBody followed by FromJson.
-  absl::Status FromHttp(const Route& route, const HttpResponse& answer,
-                        google::protobuf::Message* response,
-                        absl::Time now) const;
+  // FromHttp is ParseBody followed by FromJson; it returns the parsed body
+  // (for what the caller does next with the upstream document).
+  absl::StatusOr<Json> FromHttp(const Route& route, const HttpResponse& answer,
+                                google::protobuf::Message* response,
+                                absl::Time now) const;
 
   // FromTransportError maps a RestClient failure.
   absl::Status FromTransportError(const Route& route,

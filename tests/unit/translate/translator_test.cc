@@ -238,9 +238,11 @@ TEST_F(TranslatorTest, EmptySuccessBodyIsAnEmptyResponse) {
 TEST_F(TranslatorTest, UnparseableSuccessBodyIsInternalNamingTheOperation) {
   polytomic::v1::GetBulkSyncResponse response;
   for (const char* body : {R"({"data": {)", "[1]", "<html>"}) {
-    absl::Status status = translator_->FromHttp(
-        RouteOf("BulkSyncService", "GetBulkSync"), HttpResponse{200, {}, body},
-        &response, absl::Now());
+    absl::Status status =
+        translator_
+            ->FromHttp(RouteOf("BulkSyncService", "GetBulkSync"),
+                       HttpResponse{200, {}, body}, &response, absl::Now())
+            .status();
     EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << body;
     EXPECT_THAT(std::string(status.message()), HasSubstr("bulkSync.get"))
         << body;
