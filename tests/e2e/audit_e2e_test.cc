@@ -25,19 +25,21 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
-#include "gateway/common/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
 #include "polytomic/v1/bulk_sync.grpc.pb.h"
 #include "polytomic/v1/bulk_sync_schedule.grpc.pb.h"
 #include "polytomic/v1/model_sync.grpc.pb.h"
+#include "tests/e2e/e2e_stack.h"
 #include "tests/support/caller_channel.h"
 #include "tests/support/process.h"
 
 namespace {
 
 namespace v1 = polytomic::v1;
+using e2e::Describe;
+using e2e::TempDir;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using testsupport::ExitStatus;
@@ -55,7 +57,7 @@ constexpr char kCreateSchedule[] =
     "/polytomic.v1.BulkSyncScheduleService/CreateBulkSyncSchedule";
 // Generous: the binaries start in well under a second, but CI machines are
 // shared. Nothing waits for these unless something is broken.
-constexpr absl::Duration kStartTimeout = absl::Seconds(60);
+using e2e::kStartTimeout;
 constexpr absl::Duration kRunTimeout = absl::Seconds(60);
 constexpr auto kCallTimeout = std::chrono::seconds(20);
 
@@ -68,27 +70,6 @@ std::string UniqueSuffix() {
   out << std::hex << bits();
   return out.str();
 }
-
-// TempDir is a new directory under the test's temp dir, removed with its
-// contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "audit_e2e_XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -154,11 +135,6 @@ std::string AllAuditText(const std::string& directory) {
     absl::StrAppend(&text, ReadFile(directory + "/" + file));
   }
   return text;
-}
-
-std::string Describe(const RunResult& run) {
-  return absl::StrCat(run.status.ToString(), "\n--- stdout:\n", run.out,
-                      "--- stderr:\n", run.err);
 }
 
 // Verify runs `polytomic-gateway verify` on `directory`.
@@ -247,12 +223,8 @@ class AuditE2eTest : public ::testing::Test {
     config_file_ = work_dir_.path() + "/gateway.yaml";
     // 8 KiB, the smallest allowed is 4 KiB: the trail spans several files.
     WriteFile(config_file_,
-              absl::StrCat("callers:\n  tokens: [{principal: ", kPrincipal,
-                           ", sha256: \"", gateway::Sha256Hex(kCallerToken),
-                           "\"}]\n  policies: [{principal: ", kPrincipal,
-                           ", account: default, allow: [\"*\"]}]\n"
-                           "audit: {directory: \"",
-                           audit_dir_, "\", max_file_bytes: 8192}\n"));
+              e2e::CallerConfig(kPrincipal, kCallerToken, audit_dir_,
+                                ", max_file_bytes: 8192"));
     ASSERT_NO_FATAL_FAILURE(StartSandbox());
     ASSERT_NO_FATAL_FAILURE(StartGateway());
   }
@@ -260,57 +232,34 @@ class AuditE2eTest : public ::testing::Test {
   void TearDown() override {
     if (gateway_ != nullptr) StopGateway();
     if (sandbox_ != nullptr) {
-      EXPECT_TRUE(sandbox_->Signal(SIGTERM));
-      std::optional<ExitStatus> exit = sandbox_->WaitForExit(kStartTimeout);
-      EXPECT_TRUE(exit.has_value() && exit->Succeeded()) << sandbox_->Stderr();
+      e2e::StopAndExpectCleanExit(*sandbox_, "polytomic-sandbox");
     }
   }
 
   void StartSandbox() {
-    absl::StatusOr<std::unique_ptr<Process>> sandbox = Process::Start(
-        POLYTOMIC_SANDBOX_BIN,
-        {"--listen", "127.0.0.1:0", "--api-key", kApiKey, "--seed"});
+    absl::StatusOr<e2e::SandboxProcess> sandbox =
+        e2e::StartSandbox(POLYTOMIC_SANDBOX_BIN, kApiKey);
     ASSERT_TRUE(sandbox.ok()) << sandbox.status();
-    sandbox_ = *std::move(sandbox);
-    std::optional<std::vector<std::string>> listening = sandbox_->WaitForLine(
-        Process::kStdout,
-        std::regex("^polytomic-sandbox listening on (http://127\\.0\\.0\\.1:"
-                   "[0-9]+) "),
-        kStartTimeout);
-    ASSERT_TRUE(listening.has_value())
-        << sandbox_->Stdout() << sandbox_->Stderr();
-    sandbox_url_ = (*listening)[1];
-    std::optional<std::vector<std::string>> seeded = sandbox_->WaitForLine(
-        Process::kStdout, std::regex("^seeded: (.*)$"), kStartTimeout);
-    ASSERT_TRUE(seeded.has_value()) << sandbox_->Stdout();
-    Json seed = Json::parse((*seeded)[1], nullptr, false);
-    ASSERT_TRUE(seed.is_object()) << (*seeded)[1];
-    for (const Json& id : seed["bulk_syncs"]) {
+    sandbox_ = std::move(sandbox->process);
+    sandbox_url_ = sandbox->url;
+    for (const Json& id : sandbox->seed["bulk_syncs"]) {
       bulk_syncs_.push_back(id.get<std::string>());
     }
-    for (const Json& id : seed["model_syncs"]) {
+    for (const Json& id : sandbox->seed["model_syncs"]) {
       model_syncs_.push_back(id.get<std::string>());
     }
-    ASSERT_GE(bulk_syncs_.size(), 2u) << seed.dump();
-    ASSERT_GE(model_syncs_.size(), 2u) << seed.dump();
+    ASSERT_GE(bulk_syncs_.size(), 2u) << sandbox->seed.dump();
+    ASSERT_GE(model_syncs_.size(), 2u) << sandbox->seed.dump();
   }
 
   // StartGateway starts a gateway on a new port (the trail and
   // configuration are the same each time) and connects stubs_ to it.
   void StartGateway() {
-    absl::StatusOr<std::unique_ptr<Process>> gateway = Process::Start(
-        POLYTOMIC_GATEWAY_BIN,
-        {"--config", config_file_, "--listen", "127.0.0.1:0", "--upstream",
-         sandbox_url_, "--api_key_file", key_file_});
+    absl::StatusOr<e2e::GatewayProcess> gateway = e2e::StartGateway(
+        POLYTOMIC_GATEWAY_BIN, config_file_, sandbox_url_, key_file_);
     ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = *std::move(gateway);
-    std::optional<std::vector<std::string>> serving = gateway_->WaitForLine(
-        Process::kStdout,
-        std::regex("^polytomic-gateway: serving [0-9]+ services on (\\S+) "),
-        kStartTimeout);
-    ASSERT_TRUE(serving.has_value())
-        << gateway_->Stdout() << gateway_->Stderr();
-    gateway_address_ = (*serving)[1];
+    gateway_ = std::move(gateway->process);
+    gateway_address_ = gateway->address;
     stubs_ = std::make_unique<Stubs>(gateway_address_, kCallerToken);
   }
 

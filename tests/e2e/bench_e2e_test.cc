@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <regex>
@@ -14,13 +13,18 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "gateway/common/sha256.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/e2e/e2e_stack.h"
 #include "tests/support/process.h"
 
 namespace {
 
+using e2e::Describe;
+using e2e::ParseJson;
+using e2e::StopAndExpectCleanExit;
+using e2e::TempDir;
+using e2e::TempFile;
 using testsupport::ExitStatus;
 using testsupport::Process;
 using testsupport::RunResult;
@@ -30,46 +34,6 @@ constexpr char kRequest[] = R"({"id": "0b7d8f6e-3c1a-4b2e-9f5d-6a7e8c9d0f1a"})";
 constexpr char kApiKey[] = "e2e-bench-upstream-key";
 // The caller's token; the gateway's configuration holds only its SHA-256.
 constexpr char kCallerToken[] = "e2e-bench-caller-token-8d41e7";
-
-// TempFile writes `contents` to a new file under the test's temp dir and
-// removes it on destruction.
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents) {
-    std::string pattern = ::testing::TempDir() + "bench_e2e_XXXXXX";
-    const int fd = mkstemp(pattern.data());
-    if (fd < 0) return;
-    close(fd);
-    path_ = pattern;
-    std::ofstream(path_) << contents;
-  }
-  ~TempFile() {
-    if (!path_.empty()) unlink(path_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// ParseJson parses a program's output; a failure (not an exception) when it
-// is not JSON.
-nlohmann::json ParseJson(const std::string& text) {
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded()) {
-    ADD_FAILURE() << "not JSON:\n" << text;
-    return nlohmann::json::object();
-  }
-  return json;
-}
-
-std::string Describe(const RunResult& run) {
-  return absl::StrCat(run.status.ToString(), "\n--- stdout:\n", run.out,
-                      "--- stderr:\n", run.err);
-}
 
 // RunBench runs polytomic-bench with `argv`.
 RunResult RunBench(const std::vector<std::string>& argv) {
@@ -122,64 +86,32 @@ class BenchE2eTest : public ::testing::Test {
 class BenchGatewayE2eTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<std::unique_ptr<Process>> sandbox = Process::Start(
-        POLYTOMIC_SANDBOX_BIN,
-        {"--listen", "127.0.0.1:0", "--api-key", kApiKey, "--seed"});
+    absl::StatusOr<e2e::SandboxProcess> sandbox =
+        e2e::StartSandbox(POLYTOMIC_SANDBOX_BIN, kApiKey);
     ASSERT_TRUE(sandbox.ok()) << sandbox.status();
-    sandbox_ = *std::move(sandbox);
-    std::optional<std::vector<std::string>> listening = sandbox_->WaitForLine(
-        Process::kStdout,
-        std::regex("^polytomic-sandbox listening on (http://127\\.0\\.0\\.1:"
-                   "[0-9]+) "),
-        kTimeout);
-    ASSERT_TRUE(listening.has_value())
-        << sandbox_->Stdout() << sandbox_->Stderr();
-    std::optional<std::vector<std::string>> seeded = sandbox_->WaitForLine(
-        Process::kStdout, std::regex("^seeded: (.*)$"), kTimeout);
-    ASSERT_TRUE(seeded.has_value()) << sandbox_->Stdout();
-    const nlohmann::json seed = ParseJson((*seeded)[1]);
-    ASSERT_GE(seed["bulk_syncs"].size(), 1) << seed.dump();
-    sync_id_ = seed["bulk_syncs"][0].get<std::string>();
+    sandbox_ = std::move(sandbox->process);
+    ASSERT_GE(sandbox->seed["bulk_syncs"].size(), 1) << sandbox->seed.dump();
+    sync_id_ = sandbox->seed["bulk_syncs"][0].get<std::string>();
 
-    std::string audit_dir = ::testing::TempDir() + "bench_e2e_audit_XXXXXX";
-    ASSERT_NE(mkdtemp(audit_dir.data()), nullptr);
-    audit_dir_ = audit_dir;
-    config_file_ = std::make_unique<TempFile>(absl::StrCat(
-        "callers:\n"
-        "  tokens: [{principal: bench, sha256: \"",
-        gateway::Sha256Hex(kCallerToken),
-        "\"}]\n"
-        "  policies: [{principal: bench, account: default, allow: [\"*\"]}]\n"
-        "audit: {directory: \"",
-        audit_dir_, "\"}\n"));
+    ASSERT_FALSE(audit_dir_.path().empty());
+    config_file_ = std::make_unique<TempFile>(
+        e2e::CallerConfig("bench", kCallerToken, audit_dir_.path()));
     key_file_ = std::make_unique<TempFile>(kApiKey);
     token_file_ = std::make_unique<TempFile>(absl::StrCat(kCallerToken, "\n"));
-    absl::StatusOr<std::unique_ptr<Process>> gateway = Process::Start(
-        POLYTOMIC_GATEWAY_BIN,
-        {"--config", config_file_->path(), "--listen", "127.0.0.1:0",
-         "--upstream", (*listening)[1], "--api_key_file", key_file_->path()});
+    absl::StatusOr<e2e::GatewayProcess> gateway =
+        e2e::StartGateway(POLYTOMIC_GATEWAY_BIN, config_file_->path(),
+                          sandbox->url, key_file_->path());
     ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = *std::move(gateway);
-    std::optional<std::vector<std::string>> serving = gateway_->WaitForLine(
-        Process::kStdout,
-        std::regex("^polytomic-gateway: serving [0-9]+ services on (\\S+) "),
-        kTimeout);
-    ASSERT_TRUE(serving.has_value())
-        << gateway_->Stdout() << gateway_->Stderr();
-    address_ = (*serving)[1];
+    gateway_ = std::move(gateway->process);
+    address_ = gateway->address;
   }
 
   void TearDown() override {
-    for (Process* process : {gateway_.get(), sandbox_.get()}) {
-      if (process == nullptr) continue;
-      EXPECT_TRUE(process->Signal(SIGTERM));
-      std::optional<ExitStatus> exit = process->WaitForExit(kTimeout);
-      ASSERT_TRUE(exit.has_value()) << "a server ignored SIGTERM";
-      EXPECT_TRUE(exit->Succeeded()) << exit->ToString() << process->Stderr();
+    if (gateway_ != nullptr) {
+      StopAndExpectCleanExit(*gateway_, "polytomic-gateway");
     }
-    if (!audit_dir_.empty()) {
-      std::error_code ignored;
-      std::filesystem::remove_all(audit_dir_, ignored);
+    if (sandbox_ != nullptr) {
+      StopAndExpectCleanExit(*sandbox_, "polytomic-sandbox");
     }
   }
 
@@ -202,7 +134,7 @@ class BenchGatewayE2eTest : public ::testing::Test {
   std::unique_ptr<TempFile> config_file_;
   std::unique_ptr<TempFile> key_file_;
   std::unique_ptr<TempFile> token_file_;
-  std::string audit_dir_;
+  TempDir audit_dir_;
   std::string sync_id_;
   std::string address_;
 };

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include <cctype>
-#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
@@ -18,15 +17,20 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "gateway/common/sha256.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
+#include "tests/e2e/e2e_stack.h"
 #include "tests/support/process.h"
 #include "tests/support/sandbox_client.h"
 
 namespace {
 
+using e2e::Describe;
+using e2e::ParseJson;
+using e2e::StopAndExpectCleanExit;
+using e2e::TempDir;
+using e2e::TempFile;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -40,98 +44,8 @@ using testsupport::RunResult;
 constexpr char kApiKey[] = "e2e-polytomicctl-key";
 // The caller's token; the gateway's configuration holds only its SHA-256.
 constexpr char kCallerToken[] = "e2e-polytomicctl-caller-token-5f2a9c";
-// Generous: the binaries start in well under a second, but CI machines are
-// shared. Nothing here waits for the timeout unless something is broken.
-constexpr absl::Duration kStartTimeout = absl::Seconds(60);
 constexpr absl::Duration kRunTimeout = absl::Seconds(60);
 constexpr int kContractMethods = 50;
-
-// TempFile writes `contents` to a new file under the test's temp dir and
-// removes it on destruction.
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents) {
-    std::string pattern = ::testing::TempDir() + "polytomicctl_e2e_XXXXXX";
-    const int fd = mkstemp(pattern.data());
-    if (fd < 0) return;
-    close(fd);
-    path_ = pattern;
-    std::ofstream(path_) << contents;
-  }
-  ~TempFile() {
-    if (!path_.empty()) unlink(path_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// TempDir is a new directory under the test's temp dir, removed with its
-// contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = ::testing::TempDir() + "polytomicctl_e2e_XXXXXX";
-    if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// GatewayConfig is the gateway's YAML configuration: one caller,
-// "e2e-caller", authenticated by kCallerToken and allowed every method on
-// the account "default" (which --api_key_file defines), and the audit
-// trail in `audit_directory`. The listener and upstream come from flags.
-std::string GatewayConfig(const std::string& audit_directory) {
-  return absl::StrCat(
-      "callers:\n"
-      "  tokens: [{principal: e2e-caller, sha256: \"",
-      gateway::Sha256Hex(kCallerToken),
-      "\"}]\n"
-      "  policies: [{principal: e2e-caller, account: default, "
-      "allow: [\"*\"]}]\n"
-      "audit: {directory: \"",
-      audit_directory, "\"}\n");
-}
-
-// ParseJson parses a program's output; a failure (not an exception) when it
-// is not JSON.
-nlohmann::json ParseJson(const std::string& text) {
-  nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded()) {
-    ADD_FAILURE() << "not JSON:\n" << text;
-    return nlohmann::json::object();
-  }
-  return json;
-}
-
-// Describe renders a run for failure messages.
-std::string Describe(const RunResult& run) {
-  return absl::StrCat(run.status.ToString(), "\n--- stdout:\n", run.out,
-                      "--- stderr:\n", run.err);
-}
-
-// StopAndExpectCleanExit sends SIGTERM and expects exit code 0.
-void StopAndExpectCleanExit(Process& process, const std::string& name) {
-  EXPECT_TRUE(process.Signal(SIGTERM)) << name << " was already gone";
-  std::optional<ExitStatus> exit = process.WaitForExit(kStartTimeout);
-  ASSERT_TRUE(exit.has_value()) << name << " ignored SIGTERM";
-  EXPECT_TRUE(exit->Succeeded()) << name << ": " << exit->ToString() << "\n"
-                                 << process.Stderr();
-}
 
 class PolytomicctlE2eTest : public ::testing::Test {
  protected:
@@ -153,24 +67,12 @@ class PolytomicctlE2eTest : public ::testing::Test {
   }
 
   void StartSandbox() {
-    absl::StatusOr<std::unique_ptr<Process>> sandbox = Process::Start(
-        POLYTOMIC_SANDBOX_BIN,
-        {"--listen", "127.0.0.1:0", "--api-key", kApiKey, "--seed"});
+    absl::StatusOr<e2e::SandboxProcess> sandbox =
+        e2e::StartSandbox(POLYTOMIC_SANDBOX_BIN, kApiKey);
     ASSERT_TRUE(sandbox.ok()) << sandbox.status();
-    sandbox_ = *std::move(sandbox);
-    std::optional<std::vector<std::string>> listening = sandbox_->WaitForLine(
-        Process::kStdout,
-        std::regex("^polytomic-sandbox listening on (http://127\\.0\\.0\\.1:"
-                   "[0-9]+) "),
-        kStartTimeout);
-    ASSERT_TRUE(listening.has_value())
-        << "the sandbox did not start:\n"
-        << sandbox_->Stdout() << sandbox_->Stderr();
-    sandbox_url_ = (*listening)[1];
-    std::optional<std::vector<std::string>> seeded = sandbox_->WaitForLine(
-        Process::kStdout, std::regex("^seeded: (.*)$"), kStartTimeout);
-    ASSERT_TRUE(seeded.has_value()) << sandbox_->Stdout();
-    seed_ = ParseJson((*seeded)[1]);
+    sandbox_ = std::move(sandbox->process);
+    sandbox_url_ = sandbox->url;
+    seed_ = std::move(sandbox->seed);
     ASSERT_GE(seed_["bulk_syncs"].size(), 2) << seed_.dump();
     upstream_ =
         std::make_unique<testsupport::SandboxClient>(sandbox_url_, kApiKey);
@@ -183,25 +85,16 @@ class PolytomicctlE2eTest : public ::testing::Test {
     ASSERT_FALSE(token_file_->path().empty());
     audit_dir_ = std::make_unique<TempDir>();
     ASSERT_FALSE(audit_dir_->path().empty());
-    config_file_ =
-        std::make_unique<TempFile>(GatewayConfig(audit_dir_->path()));
+    config_file_ = std::make_unique<TempFile>(
+        e2e::CallerConfig("e2e-caller", kCallerToken, audit_dir_->path()));
     ASSERT_FALSE(config_file_->path().empty());
-    absl::StatusOr<std::unique_ptr<Process>> gateway = Process::Start(
-        POLYTOMIC_GATEWAY_BIN,
-        {"--config", config_file_->path(), "--listen", "127.0.0.1:0",
-         "--upstream", sandbox_url_, "--api_key_file", key_file_->path()});
+    absl::StatusOr<e2e::GatewayProcess> gateway =
+        e2e::StartGateway(POLYTOMIC_GATEWAY_BIN, config_file_->path(),
+                          sandbox_url_, key_file_->path());
     ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = *std::move(gateway);
-    std::optional<std::vector<std::string>> serving = gateway_->WaitForLine(
-        Process::kStdout,
-        std::regex("^polytomic-gateway: serving ([0-9]+) services on (\\S+) "
-                   "\\(upstream (\\S+)\\)"),
-        kStartTimeout);
-    ASSERT_TRUE(serving.has_value())
-        << "the gateway did not start:\n"
-        << gateway_->Stdout() << gateway_->Stderr();
-    EXPECT_EQ((*serving)[3], sandbox_url_);
-    gateway_address_ = (*serving)[2];
+    gateway_ = std::move(gateway->process);
+    EXPECT_EQ(gateway->upstream, sandbox_url_);
+    gateway_address_ = gateway->address;
   }
 
   // Ctl runs polytomicctl against the gateway as the configured caller:
