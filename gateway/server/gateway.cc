@@ -228,16 +228,23 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
 absl::Status Gateway::Reload() {
   Parts& parts = *parts_;
   absl::MutexLock lock(&parts.reload_call_mu);
-  parts.credentials->Refresh();
-  if (!parts.reload) return absl::OkStatus();
-  ASSIGN_OR_RETURN(config::v1::GatewayConfig config, parts.reload());
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<auth::AccessPolicy> policy,
-      auth::AccessPolicy::Create(config.callers(), AccountNames(config)));
-  RETURN_IF_ERROR(parts.credentials->Replace(config.accounts()));
-  parts.access->Replace(std::move(policy));
-  parts.audit->set_reads_fail_closed(config.audit().reads_fail_closed());
-  return absl::OkStatus();
+  auto reload_config = [&parts]() -> absl::Status {
+    ASSIGN_OR_RETURN(config::v1::GatewayConfig config, parts.reload());
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<auth::AccessPolicy> policy,
+        auth::AccessPolicy::Create(config.callers(), AccountNames(config)));
+    // Replace reads every key file again, rotated ones included.
+    RETURN_IF_ERROR(parts.credentials->Replace(config.accounts()));
+    parts.access->Replace(std::move(policy));
+    parts.audit->set_reads_fail_closed(config.audit().reads_fail_closed());
+    return absl::OkStatus();
+  };
+  absl::Status reloaded = parts.reload ? reload_config() : absl::OkStatus();
+  if (!parts.reload || !reloaded.ok()) {
+    // Without a configuration to apply, rotated key files still take effect.
+    parts.credentials->Refresh();
+  }
+  return reloaded;
 }
 
 Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
