@@ -39,7 +39,7 @@ namespace {
 
 namespace v1 = polytomic::v1;
 using e2e::Describe;
-using e2e::TempDir;
+using testsupport::TempDir;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using testsupport::ExitStatus;

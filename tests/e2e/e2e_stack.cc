@@ -1,11 +1,7 @@
 #include "tests/e2e/e2e_stack.h"
 
 #include <signal.h>
-#include <stdlib.h>
-#include <unistd.h>
 
-#include <filesystem>
-#include <fstream>
 #include <optional>
 #include <regex>
 #include <utility>
@@ -20,29 +16,6 @@ namespace e2e {
 
 using testsupport::ExitStatus;
 using testsupport::Process;
-
-TempFile::TempFile(const std::string& contents) {
-  std::string pattern = ::testing::TempDir() + "e2e_XXXXXX";
-  const int fd = mkstemp(pattern.data());
-  if (fd < 0) return;
-  close(fd);
-  path_ = pattern;
-  std::ofstream(path_) << contents;
-}
-
-TempFile::~TempFile() {
-  if (!path_.empty()) unlink(path_.c_str());
-}
-
-TempDir::TempDir() {
-  std::string pattern = ::testing::TempDir() + "e2e_XXXXXX";
-  if (mkdtemp(pattern.data()) != nullptr) path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-}
 
 std::string CallerConfig(absl::string_view principal, absl::string_view token,
                          absl::string_view audit_directory,

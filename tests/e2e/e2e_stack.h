@@ -1,10 +1,11 @@
-// e2e_stack.h: what the end-to-end suites share: temporary files, the built
-// sandbox and gateway started as processes on port 0, and failure output.
+// e2e_stack.h: what the end-to-end suites share: the built sandbox and
+// gateway started as processes on port 0, their configuration, and failure
+// output (temporary files come from tests/support/temp_files.h).
 //
 //   absl::StatusOr<e2e::SandboxProcess> sandbox =
 //       e2e::StartSandbox(POLYTOMIC_SANDBOX_BIN, kApiKey);
-//   e2e::TempFile config(e2e::CallerConfig("e2e", kToken, audit_dir.path()));
-//   e2e::TempFile key(kApiKey);
+//   testsupport::TempFile config(e2e::CallerConfig("e2e", kToken,
+//   audit_dir.path())); testsupport::TempFile key(kApiKey);
 //   absl::StatusOr<e2e::GatewayProcess> gateway = e2e::StartGateway(
 //       POLYTOMIC_GATEWAY_BIN, config.path(), sandbox->url, key.path());
 //   ...
@@ -20,42 +21,13 @@
 #include "absl/time/time.h"
 #include "nlohmann/json.hpp"
 #include "tests/support/process.h"
+#include "tests/support/temp_files.h"
 
 namespace e2e {
 
 // Generous: the binaries start in well under a second, but CI machines are
 // shared. Nothing waits for it unless something is broken.
 inline constexpr absl::Duration kStartTimeout = absl::Seconds(60);
-
-// TempFile writes `contents` to a new file under the test's temp dir and
-// removes it on destruction; path() is empty if it could not be created.
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents);
-  ~TempFile();
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// TempDir is a new directory under the test's temp dir, removed with its
-// contents on destruction; path() is empty if it could not be created.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // CallerConfig is a gateway YAML configuration with one caller, `principal`,
 // authenticated by `token` (the file holds only its SHA-256) and allowed

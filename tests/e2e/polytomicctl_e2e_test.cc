@@ -29,8 +29,8 @@ namespace {
 using e2e::Describe;
 using e2e::ParseJson;
 using e2e::StopAndExpectCleanExit;
-using e2e::TempDir;
-using e2e::TempFile;
+using testsupport::TempDir;
+using testsupport::TempFile;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;

@@ -1,10 +1,5 @@
 #include "tests/support/gateway_harness.h"
 
-#include <stdlib.h>
-
-#include <fstream>
-
-#include "absl/strings/str_cat.h"
 #include "gateway/common/sha256.h"
 #include "gateway/config/config_loader.h"
 #include "gtest/gtest.h"
@@ -28,22 +23,17 @@ std::unique_ptr<GatewayHarness> GatewayHarness::Start(Options options) {
       harness->sandbox_->base_url(), harness->api_key_);
 
   // Each harness gets its own key file; the key never leaves this process.
-  std::string key_file = absl::StrCat(::testing::TempDir(), "/harness-key-",
-                                      harness->sandbox_->port());
-  std::ofstream(key_file) << harness->api_key_ << "\n";
-
-  std::string audit_template =
-      absl::StrCat(::testing::TempDir(), "/audit-XXXXXX");
-  if (mkdtemp(audit_template.data()) == nullptr) {
-    ADD_FAILURE() << "cannot create an audit directory in "
+  const std::string& key_file =
+      harness->key_file_.emplace(harness->api_key_ + "\n").path();
+  if (key_file.empty() || harness->audit_dir().empty()) {
+    ADD_FAILURE() << "cannot create a key file and an audit directory in "
                   << ::testing::TempDir();
     return nullptr;
   }
-  harness->audit_dir_ = audit_template;
 
   gateway::config::v1::GatewayConfig config;
   config.mutable_listener()->set_address("127.0.0.1:0");
-  config.mutable_audit()->set_directory(harness->audit_dir_);
+  config.mutable_audit()->set_directory(harness->audit_dir());
   auto* token = config.mutable_callers()->add_tokens();
   token->set_principal("harness");
   token->set_sha256(gateway::Sha256Hex(harness->caller_token_));

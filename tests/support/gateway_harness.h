@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "nlohmann/json.hpp"
 #include "tests/sandbox/sandbox.h"
 #include "tests/support/sandbox_client.h"
+#include "tests/support/temp_files.h"
 
 namespace testsupport {
 
@@ -59,8 +61,9 @@ class GatewayHarness {
   std::shared_ptr<grpc::Channel> ChannelAs(const std::string& token) const;
   const std::string& api_key() const { return api_key_; }
   const std::string& caller_token() const { return caller_token_; }
-  // audit_dir is the gateway's audit directory (fresh per harness).
-  const std::string& audit_dir() const { return audit_dir_; }
+  // audit_dir is the gateway's audit directory (fresh per harness, removed
+  // with it).
+  const std::string& audit_dir() const { return audit_dir_.path(); }
   // seed is what the sandbox seeded: organization, connection and sync ids.
   const nlohmann::ordered_json& seed() const { return sandbox_->seed_result(); }
   // Connection returns the seeded connection id of a catalog type
@@ -78,7 +81,8 @@ class GatewayHarness {
 
   std::string api_key_ = "harness-upstream-key-0001";
   std::string caller_token_ = "harness-caller-token-0001";
-  std::string audit_dir_;
+  std::optional<TempFile> key_file_;
+  TempDir audit_dir_;
   std::unique_ptr<sandbox::Sandbox> sandbox_;
   std::unique_ptr<SandboxClient> upstream_;
   std::unique_ptr<gateway::server::Gateway> gateway_;

@@ -2,7 +2,6 @@
 // bearer tokens, default deny, policy patterns, policy reload, and upstream
 // key rotation under load.
 #include <grpcpp/generic/generic_stub.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
@@ -22,6 +21,7 @@
 #include "polytomic/v1/bulk_sync_schedule.grpc.pb.h"
 #include "polytomic/v1/model_sync.grpc.pb.h"
 #include "tests/integration/gateway/gateway_fixture.h"
+#include "tests/support/temp_files.h"
 
 namespace gateway_test {
 namespace {
@@ -245,8 +245,7 @@ constexpr char kRotatorToken[] = "rotator-token-0001";
 class KeyRotationTest : public GatewayTest {
  protected:
   testsupport::GatewayHarness::Options HarnessOptions() override {
-    key_file_ =
-        ::testing::TempDir() + "/rotating-key-" + std::to_string(::getpid());
+    key_file_ = key_dir_.path() + "/rotating.key";
     std::ofstream(key_file_) << kOldKey << "\n";
     testsupport::GatewayHarness::Options options;
     options.sandbox_org_keys = {{kOrg, kOldKey}, {kOrg, kNewKey}};
@@ -265,7 +264,10 @@ class KeyRotationTest : public GatewayTest {
     };
     return options;
   }
+  // The gateway goes before its key file.
+  void TearDown() override { harness_.reset(); }
 
+  testsupport::TempDir key_dir_;
   std::string key_file_;
 };
 

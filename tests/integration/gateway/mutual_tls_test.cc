@@ -1,15 +1,16 @@
 // Mutual TLS: the gateway requires client certificates from its configured
 // CA and takes the caller's principal from the certificate's SAN.
-#include <unistd.h>
 
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "gmock/gmock.h"
 #include "polytomic/v1/bulk_sync.grpc.pb.h"
 #include "tests/integration/gateway/gateway_fixture.h"
 #include "tests/support/caller_channel.h"
+#include "tests/support/temp_files.h"
 #include "tests/support/test_certs.h"
 
 namespace gateway_test {
@@ -19,13 +20,6 @@ namespace v1 = polytomic::v1;
 using testsupport::Pem;
 
 constexpr char kTeamA[] = "spiffe://example.org/team-a";
-
-std::string WriteTemp(const std::string& name, const std::string& text) {
-  std::string path =
-      ::testing::TempDir() + "/" + name + "-" + std::to_string(::getpid());
-  std::ofstream(path) << text;
-  return path;
-}
 
 class MutualTlsTest : public GatewayTest {
  protected:
@@ -37,9 +31,9 @@ class MutualTlsTest : public GatewayTest {
     options.configure = [this,
                          server](gateway::config::v1::GatewayConfig& config) {
       auto* tls = config.mutable_listener()->mutable_tls();
-      tls->set_cert_file(WriteTemp("server.crt", server.cert));
-      tls->set_key_file(WriteTemp("server.key", server.key));
-      tls->set_client_ca_file(WriteTemp("clients-ca.crt", ca_.cert));
+      tls->set_cert_file(server_cert_.emplace(server.cert).path());
+      tls->set_key_file(server_key_.emplace(server.key).path());
+      tls->set_client_ca_file(clients_ca_.emplace(ca_.cert).path());
       auto* policy = config.mutable_callers()->add_policies();
       policy->set_principal(kTeamA);
       policy->set_account("default");
@@ -47,6 +41,8 @@ class MutualTlsTest : public GatewayTest {
     };
     return options;
   }
+  // The gateway goes before the files it was configured with.
+  void TearDown() override { harness_.reset(); }
 
   // ListAs lists bulk syncs presenting `client` (none when null) and
   // trusting the gateway's CA.
@@ -69,6 +65,9 @@ class MutualTlsTest : public GatewayTest {
   }
 
   Pem ca_;
+  std::optional<testsupport::TempFile> server_cert_;
+  std::optional<testsupport::TempFile> server_key_;
+  std::optional<testsupport::TempFile> clients_ca_;
 };
 
 TEST_F(MutualTlsTest, ACertificateFromTheCaIsAcceptedAsItsUriSan) {

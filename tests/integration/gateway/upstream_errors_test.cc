@@ -1,12 +1,12 @@
 // How upstream answers and failures reach callers: every row of the error
 // mapping table, unreadable bodies, unknown enum values, and caller input
 // rejected before any upstream call.
-#include <fstream>
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "polytomic/v1/bulk_sync.grpc.pb.h"
 #include "tests/integration/gateway/gateway_fixture.h"
+#include "tests/support/temp_files.h"
 
 namespace gateway_test {
 namespace {
@@ -187,13 +187,15 @@ class RejectedKeyTest : public UpstreamErrorsTest {
  protected:
   testsupport::GatewayHarness::Options HarnessOptions() override {
     testsupport::GatewayHarness::Options options;
-    options.configure = [](gateway::config::v1::GatewayConfig& config) {
-      std::string path = ::testing::TempDir() + "/rejected-key";
-      std::ofstream(path) << "sk-wrong-key-that-leaks-nowhere\n";
-      config.mutable_upstream()->set_api_key_file(path);
+    options.configure = [this](gateway::config::v1::GatewayConfig& config) {
+      config.mutable_upstream()->set_api_key_file(wrong_key_.path());
     };
     return options;
   }
+  // The gateway goes before its key file.
+  void TearDown() override { harness_.reset(); }
+
+  testsupport::TempFile wrong_key_{"sk-wrong-key-that-leaks-nowhere\n"};
 };
 
 TEST_F(RejectedKeyTest, CredentialRejectionIsNotTheCallersFault) {

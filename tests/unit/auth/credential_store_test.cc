@@ -21,6 +21,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_files.h"
 
 namespace gateway::auth {
 namespace {
@@ -32,13 +33,6 @@ using ::testing::Not;
 
 // A key that must never show up in an error message.
 constexpr char kSecret[] = "sk-live-0123456789abcdef";
-
-std::string MakeTempDir() {
-  std::string path = testing::TempDir() + "/credential_store_test.XXXXXX";
-  char* made = mkdtemp(path.data());
-  EXPECT_NE(made, nullptr) << path;
-  return path;
-}
 
 // WriteFile rewrites `path` in place (same inode), as an editor or a
 // configuration tool might.
@@ -72,7 +66,8 @@ std::string HeaderOf(const CredentialStore& store, absl::string_view account) {
 }
 
 TEST(CredentialStoreTest, BearerFromFileFirstLineTrimmed) {
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   WriteFile(dir + "/prod.key", absl::StrCat("  ", kSecret, " \r\nsecond\n"));
   auto store =
       MakeStore(ParseAccounts(R"pb(accounts {
@@ -101,7 +96,8 @@ TEST(CredentialStoreTest, BearerFromEnvironmentVariable) {
 }
 
 TEST(CredentialStoreTest, BasicIsBase64OfOrganizationColonKey) {
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   WriteFile(dir + "/acme.key", "s3cr3t\n");
   auto store = MakeStore(ParseAccounts(
       R"pb(accounts {
@@ -136,7 +132,8 @@ TEST(CredentialStoreTest, UnknownAccountIsFailedPrecondition) {
 // message containing `what` and never the key. "$DIR/good.key" holds kSecret.
 void ExpectCreateFails(const std::string& text, absl::StatusCode code,
                        const std::string& what) {
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   WriteFile(dir + "/good.key", kSecret);
   WriteFile(dir + "/empty.key", " \n");
   auto store = CredentialStore::Create(ParseAccounts(text, dir));
@@ -257,7 +254,8 @@ TEST(CredentialStoreCreateTest, UnsetOrEmptyVariable) {
 }
 
 TEST(CredentialStoreCreateTest, KeyWithControlCharacters) {
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   std::string key = absl::StrCat(kSecret, "\x01", kSecret);
   WriteFile(dir + "/bad.key", key);
   auto store = CredentialStore::Create(
@@ -272,7 +270,8 @@ TEST(CredentialStoreCreateTest, KeyWithControlCharacters) {
 }
 
 TEST(CredentialStoreRefreshTest, UnchangedFileReportsNothing) {
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   WriteFile(dir + "/prod.key", "key-one");
   auto store =
       MakeStore(ParseAccounts(R"pb(accounts {
@@ -286,7 +285,8 @@ TEST(CredentialStoreRefreshTest, UnchangedFileReportsNothing) {
 }
 
 TEST(CredentialStoreRefreshTest, PicksUpRewrittenFile) {
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   WriteFile(dir + "/prod.key", "key-one");
   WriteFile(dir + "/staging.key", "key-staging");
   auto store = MakeStore(ParseAccounts(
@@ -308,7 +308,8 @@ TEST(CredentialStoreRefreshTest, PicksUpRewrittenFile) {
 }
 
 TEST(CredentialStoreRefreshTest, PicksUpSameSizeRewriteWithOldModifiedTime) {
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   std::string path = dir + "/prod.key";
   WriteFile(path, "key-aaa");
   struct stat before {};
@@ -330,7 +331,8 @@ TEST(CredentialStoreRefreshTest, PicksUpSameSizeRewriteWithOldModifiedTime) {
 }
 
 TEST(CredentialStoreRefreshTest, EmptiedOrRemovedFileKeepsOldKey) {
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   std::string path = dir + "/partner.key";
   WriteFile(path, "old-key");
   auto store = MakeStore(ParseAccounts(
@@ -361,7 +363,8 @@ TEST(CredentialStoreRefreshTest, EmptiedOrRemovedFileKeepsOldKey) {
 }
 
 TEST(CredentialStoreReplaceTest, SwapsAccountsAndKeepsOldOnError) {
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   WriteFile(dir + "/prod.key", kSecret);
   WriteFile(dir + "/staging.key", "key-staging");
   auto store =
@@ -401,7 +404,8 @@ TEST(CredentialStoreReplaceTest, SwapsAccountsAndKeepsOldOnError) {
 }
 
 TEST(CredentialStoreReplaceTest, UnchangedAccountMidRotationKeepsItsKey) {
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   WriteFile(dir + "/prod.key", "key-one");
   WriteFile(dir + "/staging.key", "key-staging");
   const std::string prod = R"pb(accounts {
@@ -435,7 +439,8 @@ TEST(CredentialStoreReplaceTest, UnchangedAccountMidRotationKeepsItsKey) {
 TEST(CredentialStoreConcurrencyTest, ReadersOnlySeeWholeKeysDuringRotation) {
   constexpr int kRotations = 200;
   constexpr int kReaders = 4;
-  std::string dir = MakeTempDir();
+  testsupport::TempDir temp;
+  const std::string& dir = temp.path();
   std::string path = dir + "/prod.key";
   std::vector<std::string> keys;
   absl::flat_hash_set<std::string> valid_headers;

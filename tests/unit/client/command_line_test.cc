@@ -2,10 +2,6 @@
 // field flags after it, headers, durations, the caller's token and TLS files.
 #include "client/ctl/command_line.h"
 
-#include <stdlib.h>
-#include <unistd.h>
-
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +9,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_files.h"
 
 namespace client::ctl {
 namespace {
@@ -23,29 +20,7 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::Pair;
 
-// TempFile writes `contents` to a new file under the test's temp dir and
-// removes it on destruction.
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents) {
-    std::string pattern = ::testing::TempDir() + "command_line_test_XXXXXX";
-    const int fd = mkstemp(pattern.data());
-    if (fd < 0) return;
-    close(fd);
-    path_ = pattern;
-    std::ofstream(path_, std::ios::binary) << contents;
-  }
-  ~TempFile() {
-    if (!path_.empty()) unlink(path_.c_str());
-  }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testsupport::TempFile;
 
 MATCHER_P2(IsFlag, path, value, "") {
   return arg.path == path && arg.value == std::optional<std::string>(value);

@@ -2,12 +2,10 @@
 // and errors that name the field.
 #include "gateway/config/config_loader.h"
 
-#include <cstdio>
-#include <fstream>
-
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
+#include "tests/support/temp_files.h"
 
 namespace gateway::config {
 namespace {
@@ -15,11 +13,10 @@ namespace {
 using google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
 
-std::string WriteTemp(const std::string& text) {
-  std::string path = ::testing::TempDir() + "/config_" +
-                     std::to_string(std::hash<std::string>{}(text)) + ".yaml";
-  std::ofstream(path) << text;
-  return path;
+// WriteTemp writes a configuration file that lives until the end of the
+// full expression it is written in.
+testsupport::TempFile WriteTemp(const std::string& text) {
+  return testsupport::TempFile(text);
 }
 
 TEST(ConfigLoaderTest, YamlWithDefaults) {
@@ -29,7 +26,8 @@ upstream:
   api_key_file: /run/key
   max_connections: 32
   default_timeout: 2.5s
-)"),
+)")
+                               .path(),
                            {});
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listener().address(), "127.0.0.1:50051");
@@ -55,8 +53,8 @@ TEST(ConfigLoaderTest, FlagsOverrideTheFile) {
   overrides.listen = "127.0.0.1:0";
   overrides.upstream = "http://upstream:1";
   overrides.api_key_file = "/other";
-  auto config =
-      LoadConfig(WriteTemp("upstream: {api_key_file: /run/key}\n"), overrides);
+  auto config = LoadConfig(
+      WriteTemp("upstream: {api_key_file: /run/key}\n").path(), overrides);
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_EQ(config->listener().address(), "127.0.0.1:0");
   EXPECT_EQ(config->upstream().base_url(), "http://upstream:1");
@@ -67,7 +65,7 @@ TEST(ConfigLoaderTest, FlagsOverrideTheFile) {
 
 TEST(ConfigLoaderTest, ApiKeyFileIsTheDefaultAccount) {
   auto config =
-      LoadConfig(WriteTemp("upstream: {api_key_file: /run/key}\n"), {});
+      LoadConfig(WriteTemp("upstream: {api_key_file: /run/key}\n").path(), {});
   ASSERT_TRUE(config.ok()) << config.status();
   ASSERT_EQ(config->accounts_size(), 1);
   EXPECT_EQ(config->accounts(0).name(), "default");
@@ -85,7 +83,8 @@ accounts:
     basic: {organization_id: org-1, key: {env: POLYTOMIC_PARTNER_KEY}}
   - name: staging
     bearer_key: {file: /run/staging-key}
-)"),
+)")
+                               .path(),
                            {});
   ASSERT_TRUE(config.ok()) << config.status();
   ASSERT_EQ(config->accounts_size(), 2);
@@ -96,7 +95,7 @@ accounts:
 TEST(ConfigLoaderTest, PlaintextOffLoopbackNeedsConsent) {
   const std::string refused =
       "listener: {address: 0.0.0.0:9000}\nupstream: {api_key_file: k}\n";
-  auto config = LoadConfig(WriteTemp(refused), {});
+  auto config = LoadConfig(WriteTemp(refused).path(), {});
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(std::string(config.status().message()),
               HasSubstr("listener.allow_plaintext"));
@@ -107,7 +106,7 @@ TEST(ConfigLoaderTest, PlaintextOffLoopbackNeedsConsent) {
         "upstream: {api_key_file: k}\n",
         "listener: {address: localhost:9000}\nupstream: {api_key_file: k}\n",
         "listener: {address: '[::1]:9000'}\nupstream: {api_key_file: k}\n"}) {
-    EXPECT_TRUE(LoadConfig(WriteTemp(yaml), {}).ok()) << yaml;
+    EXPECT_TRUE(LoadConfig(WriteTemp(yaml).path(), {}).ok()) << yaml;
   }
 }
 
@@ -137,7 +136,7 @@ TEST(ConfigLoaderTest, ErrorsNameTheField) {
            Case{"upstream: {api_key_file: k, max_connections: -1}\n",
                 "upstream.max_connections"},
        }) {
-    auto config = LoadConfig(WriteTemp(c.yaml), {});
+    auto config = LoadConfig(WriteTemp(c.yaml).path(), {});
     ASSERT_FALSE(config.ok()) << c.yaml;
     EXPECT_THAT(std::string(config.status().message()), HasSubstr(c.field))
         << c.yaml;
