@@ -29,6 +29,9 @@ using internal::ParseChainLink;
 using internal::ReadLastLine;
 
 // RFC 3339, UTC, microseconds: "2024-05-01T12:00:00.000123Z".
+// How long a record nobody awaits may wait in the queue for company.
+constexpr absl::Duration kUnawaitedDelay = absl::Milliseconds(10);
+
 std::string FormatRecordTime(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", time, absl::UTCTimeZone());
 }
@@ -120,11 +123,13 @@ class AuditLog::Writer {
 
   void Append(Json record, bool durable, Done done) {
     absl::MutexLock lock(&mu_);
+    if (durable || done != nullptr) ++awaited_;
     queue_.push_back({std::move(record), durable, false, std::move(done)});
   }
 
   void Flush(Done done) {
     absl::MutexLock lock(&mu_);
+    ++awaited_;
     queue_.push_back({Json(), false, true, std::move(done)});
   }
 
@@ -142,14 +147,24 @@ class AuditLog::Writer {
     return stopping_ || !queue_.empty();
   }
 
-  // Run takes everything queued as one batch; on stop it drains first.
+  bool HasAwaitedWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return stopping_ || awaited_ > 0;
+  }
+
+  // Run takes everything queued as one batch; on stop it drains first. When
+  // nothing queued is awaited (no `done`, not durable: reads that fail open),
+  // it lingers up to kUnawaitedDelay for more, so that a stream of reads
+  // costs one write per delay instead of a writer wake-up per read.
   void Run() {
     for (;;) {
       std::vector<Pending> batch;
       {
         absl::MutexLock lock(&mu_, absl::Condition(this, &Writer::HasWork));
+        mu_.AwaitWithTimeout(absl::Condition(this, &Writer::HasAwaitedWork),
+                             kUnawaitedDelay);
         if (queue_.empty()) return;  // Stopping, and nothing left.
         batch.swap(queue_);
+        awaited_ = 0;
       }
       ProcessBatch(std::move(batch)).IgnoreError();  // Reported via `done`.
     }
@@ -393,6 +408,7 @@ class AuditLog::Writer {
 
   absl::Mutex mu_;
   std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  int awaited_ ABSL_GUARDED_BY(mu_) = 0;  // Queued records somebody awaits.
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> healthy_{true};
 
