@@ -224,6 +224,34 @@ TEST(AuditLogTest, DestructorDrainsTheQueueAndDoneRunsInAppendOrder) {
   for (int i = 0; i < 20; ++i) EXPECT_EQ(ParseLine(lines[i])["n"], i);
 }
 
+// Records nobody awaits (reads that fail open) may linger in the queue; an
+// awaited record behind them, and the destructor, still write them.
+TEST(AuditLogTest, UnawaitedRecordsAreWrittenBeforeAnAwaitedOneAndOnClose) {
+  ScratchDir dir;
+  FakeClock clock(kNow);
+  {
+    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    ASSERT_TRUE(log.ok()) << log.status();
+    for (int i = 0; i < 3; ++i) {
+      (*log)->Append(Event("call", i), /*durable=*/false, nullptr);
+    }
+    absl::Notification written;
+    size_t lines_when_done = 0;
+    (*log)->Append(
+        Event("call", 3), /*durable=*/false, [&](absl::Status status) {
+          EXPECT_TRUE(status.ok()) << status;
+          lines_when_done = ReadLines(dir.file("audit.jsonl")).size();
+          written.Notify();
+        });
+    written.WaitForNotification();
+    EXPECT_EQ(lines_when_done, 4u);
+    (*log)->Append(Event("call", 4), /*durable=*/false, nullptr);
+  }
+  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  ASSERT_EQ(lines.size(), 5u);
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(ParseLine(lines[i])["n"], i);
+}
+
 TEST(AuditLogTest, DurableAndNonDurableRecordsAreInTheFileBeforeDone) {
   ScratchDir dir;
   FakeClock clock(kNow);
