@@ -28,10 +28,10 @@ using internal::LastLine;
 using internal::ParseChainLink;
 using internal::ReadLastLine;
 
-// RFC 3339, UTC, microseconds: "2024-05-01T12:00:00.000123Z".
 // How long a record nobody awaits may wait in the queue for company.
 constexpr absl::Duration kUnawaitedDelay = absl::Milliseconds(10);
 
+// RFC 3339, UTC, microseconds: "2024-05-01T12:00:00.000123Z".
 std::string FormatRecordTime(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", time, absl::UTCTimeZone());
 }
