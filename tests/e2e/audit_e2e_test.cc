@@ -39,12 +39,12 @@ namespace {
 
 namespace v1 = polytomic::v1;
 using e2e::Describe;
-using testsupport::TempDir;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using testsupport::ExitStatus;
 using testsupport::Process;
 using testsupport::RunResult;
+using testsupport::TempDir;
 using Json = nlohmann::json;
 
 constexpr char kApiKey[] = "e2e-audit-upstream-key-c4f1a7e9";

@@ -23,11 +23,11 @@ namespace {
 using e2e::Describe;
 using e2e::ParseJson;
 using e2e::StopAndExpectCleanExit;
-using testsupport::TempDir;
-using testsupport::TempFile;
 using testsupport::ExitStatus;
 using testsupport::Process;
 using testsupport::RunResult;
+using testsupport::TempDir;
+using testsupport::TempFile;
 
 constexpr absl::Duration kTimeout = absl::Seconds(60);
 constexpr char kRequest[] = R"({"id": "0b7d8f6e-3c1a-4b2e-9f5d-6a7e8c9d0f1a"})";

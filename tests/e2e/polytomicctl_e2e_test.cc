@@ -29,8 +29,6 @@ namespace {
 using e2e::Describe;
 using e2e::ParseJson;
 using e2e::StopAndExpectCleanExit;
-using testsupport::TempDir;
-using testsupport::TempFile;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -40,6 +38,8 @@ using testsupport::ExitStatus;
 using testsupport::Process;
 using testsupport::ProcessOptions;
 using testsupport::RunResult;
+using testsupport::TempDir;
+using testsupport::TempFile;
 
 constexpr char kApiKey[] = "e2e-polytomicctl-key";
 // The caller's token; the gateway's configuration holds only its SHA-256.
