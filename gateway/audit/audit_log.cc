@@ -123,13 +123,13 @@ class AuditLog::Writer {
 
   void Append(Json record, bool durable, Done done) {
     absl::MutexLock lock(&mu_);
-    if (durable || done != nullptr) ++awaited_;
+    awaited_ = awaited_ || durable || done != nullptr;
     queue_.push_back({std::move(record), durable, false, std::move(done)});
   }
 
   void Flush(Done done) {
     absl::MutexLock lock(&mu_);
-    ++awaited_;
+    awaited_ = true;
     queue_.push_back({Json(), false, true, std::move(done)});
   }
 
@@ -148,7 +148,7 @@ class AuditLog::Writer {
   }
 
   bool HasAwaitedWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return stopping_ || awaited_ > 0;
+    return stopping_ || awaited_;
   }
 
   // Run takes everything queued as one batch; on stop it drains first. When
@@ -164,7 +164,7 @@ class AuditLog::Writer {
                              kUnawaitedDelay);
         if (queue_.empty()) return;  // Stopping, and nothing left.
         batch.swap(queue_);
-        awaited_ = 0;
+        awaited_ = false;
       }
       ProcessBatch(std::move(batch)).IgnoreError();  // Reported via `done`.
     }
@@ -408,7 +408,7 @@ class AuditLog::Writer {
 
   absl::Mutex mu_;
   std::vector<Pending> queue_ ABSL_GUARDED_BY(mu_);
-  int awaited_ ABSL_GUARDED_BY(mu_) = 0;  // Queued records somebody awaits.
+  bool awaited_ ABSL_GUARDED_BY(mu_) = false;  // Somebody awaits the queue.
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> healthy_{true};
 

@@ -22,10 +22,7 @@ std::unique_ptr<GatewayHarness> GatewayHarness::Start(Options options) {
   harness->upstream_ = std::make_unique<SandboxClient>(
       harness->sandbox_->base_url(), harness->api_key_);
 
-  // Each harness gets its own key file; the key never leaves this process.
-  const std::string& key_file =
-      harness->key_file_.emplace(harness->api_key_ + "\n").path();
-  if (key_file.empty() || harness->audit_dir().empty()) {
+  if (harness->key_file_.path().empty() || harness->audit_dir().empty()) {
     ADD_FAILURE() << "cannot create a key file and an audit directory in "
                   << ::testing::TempDir();
     return nullptr;
@@ -43,7 +40,7 @@ std::unique_ptr<GatewayHarness> GatewayHarness::Start(Options options) {
   policy->add_allow("*");
   auto* upstream = config.mutable_upstream();
   upstream->set_base_url(harness->sandbox_->base_url());
-  upstream->set_api_key_file(key_file);
+  upstream->set_api_key_file(harness->key_file_.path());
   upstream->set_api_version("2025-09-18");
   upstream->set_max_connections(64);
   upstream->mutable_connect_timeout()->set_seconds(2);

@@ -16,7 +16,6 @@
 
 #include <functional>
 #include <memory>
-#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,7 +80,8 @@ class GatewayHarness {
 
   std::string api_key_ = "harness-upstream-key-0001";
   std::string caller_token_ = "harness-caller-token-0001";
-  std::optional<TempFile> key_file_;
+  // Each harness gets its own key file; the key never leaves this process.
+  TempFile key_file_{api_key_ + "\n"};
   TempDir audit_dir_;
   std::unique_ptr<sandbox::Sandbox> sandbox_;
   std::unique_ptr<SandboxClient> upstream_;
