@@ -22,6 +22,7 @@ class AuditTrailTest : public GatewayTest {
  protected:
   void TearDown() override {
     if (harness_ != nullptr) upstream().ClearFaults();
+    GatewayTest::TearDown();
   }
 
   // Records reads every record of the current audit file, once everything

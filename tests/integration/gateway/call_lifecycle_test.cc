@@ -36,6 +36,7 @@ class CallLifecycleTest : public GatewayTest {
   void TearDown() override {
     if (harness_ != nullptr)
       upstream().ClearFaults();  // releases held requests
+    GatewayTest::TearDown();
   }
 
   void HoldGets() {

@@ -264,9 +264,6 @@ class KeyRotationTest : public GatewayTest {
     };
     return options;
   }
-  // The gateway goes before its key file.
-  void TearDown() override { harness_.reset(); }
-
   testsupport::TempDir key_dir_;
   std::string key_file_;
 };

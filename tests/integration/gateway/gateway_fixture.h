@@ -107,6 +107,9 @@ class GatewayTest : public ::testing::Test {
     harness_ = testsupport::GatewayHarness::Start(HarnessOptions());
     ASSERT_NE(harness_, nullptr);
   }
+  // The gateway goes first, before a suite's own members (such as the files
+  // it was configured with) do.
+  void TearDown() override { harness_.reset(); }
   // HarnessOptions lets a suite change the gateway configuration.
   virtual testsupport::GatewayHarness::Options HarnessOptions() { return {}; }
 

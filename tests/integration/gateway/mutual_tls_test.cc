@@ -41,8 +41,6 @@ class MutualTlsTest : public GatewayTest {
     };
     return options;
   }
-  // The gateway goes before the files it was configured with.
-  void TearDown() override { harness_.reset(); }
 
   // ListAs lists bulk syncs presenting `client` (none when null) and
   // trusting the gateway's CA.

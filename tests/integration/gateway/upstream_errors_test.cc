@@ -192,9 +192,6 @@ class RejectedKeyTest : public UpstreamErrorsTest {
     };
     return options;
   }
-  // The gateway goes before its key file.
-  void TearDown() override { harness_.reset(); }
-
   testsupport::TempFile wrong_key_{"sk-wrong-key-that-leaks-nowhere\n"};
 };
 
