@@ -1,6 +1,9 @@
 #include "tests/sandbox/sandbox.h"
 
+#include <sys/socket.h>
+
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -106,6 +109,7 @@ struct Sandbox::Impl {
   Hooks hooks;
 
   httplib::Server server;
+  int listening_socket = -1;  // set when `server` binds
   std::thread thread;
   int port = 0;
   nlohmann::ordered_json seed_result;
@@ -148,6 +152,15 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(Options options) {
   // would close a connection after 5 requests, which defeats the connection
   // pooling the gateway is meant to exercise.
   server.set_keep_alive_timeout(p->options.keep_alive_idle_seconds);
+  // httplib listens with a backlog of 5. A burst of new connections (a load
+  // test opening hundreds at once) overflows it; the kernel then drops their
+  // handshakes and their requests stall for up to ~30 s of retransmissions.
+  // Remember the listening socket so that it can listen again with a longer
+  // backlog once bound.
+  server.set_socket_options([p](int sock) {
+    httplib::default_socket_options(sock);
+    p->listening_socket = sock;
+  });
   server.set_keep_alive_max_count(
       static_cast<size_t>(p->options.keep_alive_max_requests));
   server.set_default_headers({{"X-Polytomic-Version", kApiVersion}});
@@ -182,6 +195,10 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(Options options) {
           absl::StrCat("cannot bind ", host, ":", p->options.port));
     }
     p->port = p->options.port;
+  }
+  if (listen(p->listening_socket, SOMAXCONN) != 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot raise the listen backlog: errno ", errno));
   }
   std::unique_ptr<Sandbox> sandbox(new Sandbox(std::move(impl)));
   if (p->options.seed) p->seed_result = sandbox->Seed();
