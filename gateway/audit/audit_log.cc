@@ -13,6 +13,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/audit/audit_files.h"
@@ -79,11 +80,17 @@ absl::Status ReadChainEnd(int fd, off_t size, const std::string& path,
   return absl::OkStatus();
 }
 
+// ChainHash is RecordHash over a record already dumped without its hash.
+std::string ChainHash(const std::string& prev_hash,
+                      absl::string_view record_json) {
+  return Sha256Hex(absl::StrCat(prev_hash, "\n", record_json));
+}
+
 }  // namespace
 
 std::string RecordHash(const std::string& prev_hash,
                        const Json& record_without_hash) {
-  return Sha256Hex(absl::StrCat(prev_hash, "\n", Dump(record_without_hash)));
+  return ChainHash(prev_hash, Dump(record_without_hash));
 }
 
 // AuditLog::Writer owns the file and the writer thread. Members below
@@ -245,9 +252,12 @@ class AuditLog::Writer {
       }
       out[key] = std::move(it.value());
     }
-    std::string hash = RecordHash(*prev, out);
-    out["hash"] = hash;
-    absl::StrAppend(data, Dump(out), "\n");
+    // `out` as written is its dump without the hash, plus the hash as its
+    // last member: one serialization serves both.
+    std::string line = Dump(out);
+    std::string hash = ChainHash(*prev, line);
+    line.pop_back();  // the closing brace
+    absl::StrAppend(data, line, ",\"hash\":\"", hash, "\"}\n");
     *prev = std::move(hash);
     ++*seq;
   }
