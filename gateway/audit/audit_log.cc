@@ -128,16 +128,17 @@ class AuditLog::Writer {
     thread_ = std::thread([this] { Run(); });
   }
 
-  void Append(Json record, bool durable, Done done) {
+  void Append(Json record, RecordMaker make_record, bool durable, Done done) {
     absl::MutexLock lock(&mu_);
     awaited_ = awaited_ || durable || done != nullptr;
-    queue_.push_back({std::move(record), durable, false, std::move(done)});
+    queue_.push_back({std::move(record), std::move(make_record), durable, false,
+                      std::move(done)});
   }
 
   void Flush(Done done) {
     absl::MutexLock lock(&mu_);
     awaited_ = true;
-    queue_.push_back({Json(), false, true, std::move(done)});
+    queue_.push_back({Json(), nullptr, false, true, std::move(done)});
   }
 
   bool healthy() const { return healthy_.load(std::memory_order_acquire); }
@@ -145,6 +146,7 @@ class AuditLog::Writer {
  private:
   struct Pending {
     Json record;
+    RecordMaker make_record;  // when set, builds `record`
     bool durable = false;
     bool barrier = false;  // a Flush: no record, done once the rest is
     Done done;
@@ -186,6 +188,9 @@ class AuditLog::Writer {
     bool any_record = recovered_bytes_ > 0;
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].barrier) continue;
+      if (batch[i].make_record) {
+        batch[i].record = std::move(batch[i].make_record)();
+      }
       if (batch[i].record.is_object()) {
         any_record = true;
       } else {
@@ -454,7 +459,11 @@ AuditLog::AuditLog(std::unique_ptr<Writer> writer)
 AuditLog::~AuditLog() = default;
 
 void AuditLog::Append(Json record, bool durable, Done done) {
-  writer_->Append(std::move(record), durable, std::move(done));
+  writer_->Append(std::move(record), nullptr, durable, std::move(done));
+}
+
+void AuditLog::AppendMade(RecordMaker make_record, bool durable, Done done) {
+  writer_->Append(Json(), std::move(make_record), durable, std::move(done));
 }
 
 void AuditLog::Flush(Done done) { writer_->Flush(std::move(done)); }

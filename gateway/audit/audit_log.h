@@ -70,6 +70,14 @@ class AuditLog {
   // continues from memory. `done` may be null.
   void Append(Json record, bool durable, Done done);
 
+  // RecordMaker builds a record when the writer gets to it.
+  using RecordMaker = absl::AnyInvocable<Json() &&>;
+
+  // AppendMade is Append with the record built on the writer thread, off
+  // the caller's path. `make_record` runs once, in Append order, and must
+  // only read state that stays alive and unchanged until then.
+  void AppendMade(RecordMaker make_record, bool durable, Done done);
+
   // Flush runs `done` (with OK) once every record appended before it has
   // been written, or has failed.
   void Flush(Done done);

@@ -36,9 +36,8 @@ Json Resource(const CallContext& call) {
   return resource;
 }
 
-}  // namespace
-
-Json CallAudit::Record(const CallContext& call, const char* event) const {
+// Record holds what every record of `call` says.
+Json Record(const CallContext& call, const char* event) {
   Json record = Json::object();
   record["event"] = event;
   record["request_id"] = call.origin().request_id;
@@ -59,6 +58,25 @@ Json CallAudit::Record(const CallContext& call, const char* event) const {
   }
   return record;
 }
+
+// Outcome is the record of how `call` ended.
+Json Outcome(const CallContext& call, const absl::Status& status,
+             absl::Duration latency) {
+  Json record = Record(call, "call");
+  record["code"] = absl::StatusCodeToString(status.code());
+  if (!status.ok()) record["message"] = std::string(status.message());
+  int upstream_status = call.upstream_status();
+  record["upstream_status"] =
+      upstream_status == 0 ? Json(nullptr) : Json(upstream_status);
+  record["latency_us"] = absl::ToInt64Microseconds(latency);
+  record["cache"] = "miss";
+  if (!call.route().IsRead()) {
+    record["changes"] = audit::Redact(call.changes());
+  }
+  return record;
+}
+
+}  // namespace
 
 void CallAudit::BeforeUpstream(const std::shared_ptr<CallContext>& call,
                                Done next) const {
@@ -85,36 +103,29 @@ void CallAudit::BeforeUpstream(const std::shared_ptr<CallContext>& call,
 
 void CallAudit::Finish(const std::shared_ptr<CallContext>& call,
                        absl::Status status, Done done) const {
-  Json record = Record(*call, "call");
-  record["code"] = absl::StatusCodeToString(status.code());
-  if (!status.ok()) record["message"] = std::string(status.message());
-  int upstream_status = call->upstream_status();
-  record["upstream_status"] =
-      upstream_status == 0 ? Json(nullptr) : Json(upstream_status);
-  record["latency_us"] =
-      absl::ToInt64Microseconds(clock_->Now() - call->started());
-  record["cache"] = "miss";
-  if (!call->route().IsRead()) {
-    record["changes"] = audit::Redact(call->changes());
-  }
+  // The writer thread builds the record, off the answer's path.
+  audit::AuditLog::RecordMaker outcome =
+      [call, status, latency = clock_->Now() - call->started()] {
+        return Outcome(*call, status, latency);
+      };
   if (call->route().IsRead() && !reads_fail_closed_.load()) {
     // A read that fails open need not wait for its record: answering does
     // not depend on it, and waiting would cost a thread hand-off.
-    log_->Append(std::move(record), /*durable=*/false, nullptr);
+    log_->AppendMade(std::move(outcome), /*durable=*/false, nullptr);
     std::move(done)(std::move(status));
     return;
   }
   bool fail_closed = call->route().IsRead();
-  log_->Append(std::move(record), /*durable=*/false,
-               [call, fail_closed, status = std::move(status),
-                done = std::move(done)](absl::Status written) mutable {
-                 if (!written.ok() && fail_closed) {
-                   std::move(done)(
-                       AuditUnavailable(*call, written, "reads fail closed"));
-                   return;
-                 }
-                 std::move(done)(std::move(status));
-               });
+  log_->AppendMade(std::move(outcome), /*durable=*/false,
+                   [call, fail_closed, status = std::move(status),
+                    done = std::move(done)](absl::Status written) mutable {
+                     if (!written.ok() && fail_closed) {
+                       std::move(done)(AuditUnavailable(*call, written,
+                                                        "reads fail closed"));
+                       return;
+                     }
+                     std::move(done)(std::move(status));
+                   });
 }
 
 }  // namespace gateway::server

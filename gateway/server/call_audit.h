@@ -44,7 +44,8 @@ class CallAudit {
   void BeforeUpstream(const std::shared_ptr<CallContext>& call,
                       Done next) const;
 
-  // Finish queues the call's outcome record and hands `status` to `done`:
+  // Finish queues the call's outcome record (built later, on the log's
+  // writer thread, from `call`) and hands `status` to `done`:
   // once the record is written for mutations and fail-closed reads (inline,
   // at once, for other reads). If the record cannot be written, a read that
   // fails closed gets UNAVAILABLE; anything else keeps its status (a
@@ -56,8 +57,6 @@ class CallAudit {
   void set_reads_fail_closed(bool value) { reads_fail_closed_.store(value); }
 
  private:
-  Json Record(const CallContext& call, const char* event) const;
-
   audit::AuditLog* const log_;
   const Clock* const clock_;
   std::atomic<bool> reads_fail_closed_;

@@ -272,6 +272,9 @@ void Gateway::Shutdown(absl::Time deadline) {
   parts_->server->Shutdown(absl::ToChronoTime(deadline));
   parts_->server->Wait();
   parts_->server.reset();
+  // Outcome records are built on the audit writer from the calls' contexts,
+  // which point into the route table: build them while it still exists.
+  FlushAudit();
 }
 
 }  // namespace gateway::server

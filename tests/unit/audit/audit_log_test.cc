@@ -157,6 +157,47 @@ TEST(AuditLogTest, NonObjectRecordIsRejectedWithoutTakingASeq) {
   EXPECT_EQ(ParseLine(lines[0])["seq"], 1);
 }
 
+// Made records are built by the writer, in Append order with the others,
+// and chained like them; a maker that builds a non-object fails alone.
+TEST(AuditLogTest, MadeRecordsAreBuiltInAppendOrderAndChained) {
+  ScratchDir dir;
+  FakeClock clock(kNow);
+  std::vector<int> made;  // Written by the writer thread, read after join.
+  absl::Status bad_maker;
+  {
+    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    ASSERT_TRUE(log.ok()) << log.status();
+    (*log)->AppendMade(
+        [&made] {
+          made.push_back(0);
+          return Event("made", 0);
+        },
+        /*durable=*/false, nullptr);
+    (*log)->Append(Event("plain", 1), /*durable=*/false, nullptr);
+    (*log)->AppendMade(
+        [] {
+          return Json::array({1, 2});
+        },
+        /*durable=*/false,
+        [&bad_maker](absl::Status written) { bad_maker = std::move(written); });
+    (*log)->AppendMade(
+        [&made] {
+          made.push_back(2);
+          return Event("made", 2);
+        },
+        /*durable=*/true, nullptr);
+  }
+  EXPECT_EQ(made, (std::vector<int>{0, 2}));
+  EXPECT_EQ(bad_maker.code(), absl::StatusCode::kInvalidArgument);
+  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(ParseLine(lines[0])["event"], "made");
+  EXPECT_EQ(ParseLine(lines[1])["event"], "plain");
+  EXPECT_EQ(ParseLine(lines[2])["n"], 2);
+  EXPECT_EQ(ParseLine(lines[2])["seq"], 3);
+  EXPECT_TRUE(VerifyAuditTrail(dir.audit()).ok);
+}
+
 TEST(AuditLogTest, OpenCreatesNestedDirectoryAndRejectsBadInput) {
   ScratchDir dir;
   FakeClock clock(kNow);
