@@ -16,11 +16,13 @@
 #     -G Ninja && ninja -C /tmp/base/build polytomic-gateway): a read (cache
 #     miss) and a partial update at concurrency 1 (p50), and reads at
 #     concurrency 32 (throughput), baseline and current alternated ROUNDS
-#     times (default 3); the verdict is on the median round, because single
-#     rounds on a shared 2-vCPU VM move by tens of percent.
+#     times (default 7) for AB_DURATION each (default 3s); the verdict is on
+#     the median round. Short alternated rounds, because this VM drifts
+#     between fast and slow phases that last seconds: one 8 s measurement of
+#     the same binary gave 542 us p50 and the next 825 us.
 #  (python3 extracts the document for the direct PUT.)
 #
-# Usage: [BASELINE_GATEWAY=PATH] [ROUNDS=N] client/bench/run_benchmarks.sh [DURATION (default 10s)]
+# Usage: [BASELINE_GATEWAY=PATH] [ROUNDS=N] [AB_DURATION=3s] client/bench/run_benchmarks.sh [DURATION (default 10s)]
 # Run deploy/build.sh first. Prints a summary; raw JSON reports, the caller token
 # and the gateway's audit trail stay in $out.
 set -euo pipefail
@@ -151,7 +153,7 @@ printf '   gateway RSS idle %s KiB, peak %s KiB: %s KiB per in-flight call (targ
   "$rss_idle" "$rss_peak" "$per_call"
 printf '   p50 %s us, p99 %s us\n' "$(field "$out/load.json" p50_us)" "$(field "$out/load.json" p99_us)"
 
-echo "== 4. what caller auth + the audit trail add ($duration each)"
+echo "== 4. what caller auth + the audit trail add (${AB_DURATION:-3s} each)"
 if [ -z "${BASELINE_GATEWAY:-}" ]; then
   echo "   skipped: set BASELINE_GATEWAY (see the header of this script)"
 else
@@ -164,14 +166,14 @@ else
   # median VALUES...: the middle value (the lower middle for an even count).
   median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
   read_changes=(); update_changes=(); load_changes=()
-  for round in $(seq 1 "${ROUNDS:-3}"); do
+  for round in $(seq 1 "${ROUNDS:-7}"); do
     for variant in baseline current; do
       if [ "$variant" = baseline ]; then
         start_gateway 64 "$out/gateway4-$variant.log" "$BASELINE_GATEWAY"; auth=()
       else
         start_gateway 64 "$out/gateway4-$variant.log"; auth=(--token_file "$out/token")
       fi
-      common=(--target "$gateway_addr" "${auth[@]}" --duration "$duration" --warmup 2s --json)
+      common=(--target "$gateway_addr" "${auth[@]}" --duration "${AB_DURATION:-3s}" --warmup 1s --json)
       "$bin/polytomic-bench" "${common[@]}" --method GetBulkSync --request "$request" \
         --channels 1 --concurrency 1 > "$out/read-$variant-$round.json"
       "$bin/polytomic-bench" "${common[@]}" --method UpdateBulkSync --request "$update" \
