@@ -152,6 +152,8 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(Options options) {
   // would close a connection after 5 requests, which defeats the connection
   // pooling the gateway is meant to exercise.
   server.set_keep_alive_timeout(p->options.keep_alive_idle_seconds);
+  server.set_keep_alive_max_count(
+      static_cast<size_t>(p->options.keep_alive_max_requests));
   // httplib listens with a backlog of 5. A burst of new connections (a load
   // test opening hundreds at once) overflows it; the kernel then drops their
   // handshakes and their requests stall for up to ~30 s of retransmissions.
@@ -161,8 +163,6 @@ absl::StatusOr<std::unique_ptr<Sandbox>> Sandbox::Start(Options options) {
     httplib::default_socket_options(sock);
     p->listening_socket = sock;
   });
-  server.set_keep_alive_max_count(
-      static_cast<size_t>(p->options.keep_alive_max_requests));
   server.set_default_headers({{"X-Polytomic-Version", kApiVersion}});
   server.set_error_handler(httplib::Server::HandlerWithResponse(
       [p](const httplib::Request& req, httplib::Response& res) {
