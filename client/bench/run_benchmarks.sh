@@ -59,27 +59,22 @@ start_sandbox() {  # start_sandbox THREADS LOG
   sync_id=$(sed -n 's/.*"bulk_syncs":\["\([^"]*\)".*/\1/p' "$2" | head -1)
 }
 start_gateway() {  # start_gateway MAX_CONNECTIONS LOG [BASELINE_BINARY]
-  if [ -n "${3:-}" ]; then  # a gateway from before callers and audit existed
-    cat > "$out/gateway.yaml" <<EOF
-listener: {address: "127.0.0.1:0"}
-upstream: {base_url: "$sandbox_url", api_key_file: "$out/key", max_connections: $1}
-EOF
-    "$3" --config "$out/gateway.yaml" > "$2" 2>&1 &
-    gateway_pid=$!
-    pids+=($gateway_pid)
-    wait_for "$2" "serving"
-    gateway_addr=$(sed -n 's/.* on \(127.0.0.1:[0-9]*\).*/\1/p' "$2" | head -1)
-    return
-  fi
   cat > "$out/gateway.yaml" <<EOF
 listener: {address: "127.0.0.1:0"}
 upstream: {base_url: "$sandbox_url", api_key_file: "$out/key", max_connections: $1}
+EOF
+  local gateway="$bin/polytomic-gateway"
+  if [ -n "${3:-}" ]; then  # a gateway from before callers and audit existed
+    gateway=$3
+  else
+    cat >> "$out/gateway.yaml" <<EOF
 callers:
   tokens: [{principal: bench, sha256: "$token_sha256"}]
   policies: [{principal: bench, account: default, allow: ["*"]}]
 audit: {directory: "$out/audit"}
 EOF
-  "$bin/polytomic-gateway" --config "$out/gateway.yaml" > "$2" 2>&1 &
+  fi
+  "$gateway" --config "$out/gateway.yaml" > "$2" 2>&1 &
   gateway_pid=$!
   pids+=($gateway_pid)
   wait_for "$2" "serving"
