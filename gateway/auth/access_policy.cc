@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/memory/memory.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -90,8 +91,8 @@ absl::StatusOr<std::unique_ptr<AccessPolicy>> AccessPolicy::Create(
                                              token.principal());
   }
 
-  absl::flat_hash_map<absl::string_view, bool> known_accounts;
-  for (const std::string& name : account_names) known_accounts[name] = true;
+  const absl::flat_hash_set<absl::string_view> known_accounts(
+      account_names.begin(), account_names.end());
   for (int i = 0; i < callers.policies_size(); ++i) {
     const config::v1::Policy& entry = callers.policies(i);
     std::string where = absl::StrCat("callers.policies[", i, "]");
