@@ -11,6 +11,8 @@
 
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "client/bench/echo_service.h"
@@ -23,20 +25,24 @@ namespace {
 
 constexpr char kGetBulkSync[] = "/polytomic.v1.BulkSyncService/GetBulkSync";
 
-// EchoServer is an EchoService for GetBulkSync on 127.0.0.1:0.
-class EchoServer {
+// LocalServer serves `Service` (a grpc::Service, or a CallbackGenericService)
+// on 127.0.0.1:0 until destroyed.
+template <typename Service>
+class LocalServer {
  public:
-  EchoServer()
-      : service_(bench::EchoService::Create(
-            kGetBulkSync, polytomic::v1::GetBulkSyncRequest::descriptor(),
-            bench::RealisticGetBulkSyncResponse().SerializeAsString())) {
+  explicit LocalServer(std::unique_ptr<Service> service)
+      : service_(std::move(service)) {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port_);
-    builder.RegisterService(service_.get());
+    if constexpr (std::is_base_of_v<grpc::CallbackGenericService, Service>) {
+      builder.RegisterCallbackGenericService(service_.get());
+    } else {
+      builder.RegisterService(service_.get());
+    }
     server_ = builder.BuildAndStart();
   }
-  ~EchoServer() {
+  ~LocalServer() {
     if (server_ != nullptr) server_->Shutdown();
   }
 
@@ -47,34 +53,24 @@ class EchoServer {
   }
 
  private:
-  std::unique_ptr<bench::EchoService> service_;
+  std::unique_ptr<Service> service_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };
 
-// RejectingServer fails every call with UNAUTHENTICATED and x-request-id
+// EchoServer is an EchoService for GetBulkSync.
+class EchoServer : public LocalServer<bench::EchoService> {
+ public:
+  EchoServer()
+      : LocalServer(bench::EchoService::Create(
+            kGetBulkSync, polytomic::v1::GetBulkSyncRequest::descriptor(),
+            bench::RealisticGetBulkSyncResponse().SerializeAsString())) {}
+};
+
+// RejectingService fails every call with UNAUTHENTICATED and x-request-id
 // metadata, without sending initial metadata first: the call is then
 // trailers-only, as the gateway's authentication failures are.
-class RejectingServer {
- public:
-  RejectingServer() {
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
-    builder.RegisterCallbackGenericService(&service_);
-    server_ = builder.BuildAndStart();
-  }
-  ~RejectingServer() {
-    if (server_ != nullptr) server_->Shutdown();
-  }
-
-  bool started() const { return server_ != nullptr && port_ != 0; }
-  std::shared_ptr<grpc::Channel> Channel() const {
-    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                               grpc::InsecureChannelCredentials());
-  }
-
- private:
+class RejectingService final : public grpc::CallbackGenericService {
   class Reactor final : public grpc::ServerGenericBidiReactor {
    public:
     explicit Reactor(grpc::GenericCallbackServerContext* context) {
@@ -83,16 +79,16 @@ class RejectingServer {
     }
     void OnDone() override { delete this; }
   };
-  class Service final : public grpc::CallbackGenericService {
-    grpc::ServerGenericBidiReactor* CreateReactor(
-        grpc::GenericCallbackServerContext* context) override {
-      return new Reactor(context);
-    }
-  };
 
-  Service service_;
-  int port_ = 0;
-  std::unique_ptr<grpc::Server> server_;
+  grpc::ServerGenericBidiReactor* CreateReactor(
+      grpc::GenericCallbackServerContext* context) override {
+    return new Reactor(context);
+  }
+};
+
+class RejectingServer : public LocalServer<RejectingService> {
+ public:
+  RejectingServer() : LocalServer(std::make_unique<RejectingService>()) {}
 };
 
 // Socket is a TCP socket bound to 127.0.0.1 on a free port, closed on
