@@ -8,6 +8,7 @@
 #include <sys/resource.h>
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <set>
@@ -16,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/notification.h"
@@ -57,10 +59,21 @@ Json Event(const std::string& event, int n) {
   return record;
 }
 
-TEST(AuditLogTest, RecordsChainAndVerify) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+// AuditLogTest gives each test a scratch audit directory and a fake clock.
+class AuditLogTest : public ::testing::Test {
+ protected:
+  // OpenLog opens the log in `dir_`, rotating at `max_file_bytes`.
+  absl::StatusOr<std::unique_ptr<AuditLog>> OpenLog(
+      int64_t max_file_bytes = 64 << 20) {
+    return AuditLog::Open(Options(dir_.audit(), max_file_bytes), &clock_);
+  }
+
+  ScratchDir dir_;
+  FakeClock clock_{kNow};
+};
+
+TEST_F(AuditLogTest, RecordsChainAndVerify) {
+  auto log = OpenLog();
   ASSERT_TRUE(log.ok()) << log.status();
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(AppendAndWait(**log, Event("call", i)).ok());
@@ -71,7 +84,7 @@ TEST(AuditLogTest, RecordsChainAndVerify) {
   ASSERT_TRUE(AppendAndWait(**log, timed).ok());
   log->reset();
 
-  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  const std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_THAT(lines[0], StartsWith(R"({"seq":1,"time":"2024-05-01T12:00:00.)"
                                    R"(000123Z","prev":"","event":"call",)"
@@ -89,16 +102,14 @@ TEST(AuditLogTest, RecordsChainAndVerify) {
   }
   EXPECT_EQ(ParseLine(lines[3])["time"], "given");
 
-  const VerifyReport report = VerifyAuditTrail(dir.audit());
+  const VerifyReport report = VerifyAuditTrail(dir_.audit());
   EXPECT_TRUE(report.ok) << report.first_problem;
   EXPECT_EQ(report.records, 4);
   EXPECT_EQ(report.files, 1);
 }
 
-TEST(AuditLogTest, FlushWaitsForEverythingAppendedBefore) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+TEST_F(AuditLogTest, FlushWaitsForEverythingAppendedBefore) {
+  auto log = OpenLog();
   ASSERT_TRUE(log.ok()) << log.status();
   for (int i = 0; i < 5; ++i) {
     (*log)->Append(Event("call", i), /*durable=*/false, nullptr);
@@ -112,20 +123,18 @@ TEST(AuditLogTest, FlushWaitsForEverythingAppendedBefore) {
   flushed.WaitForNotification();
   EXPECT_TRUE(result.ok()) << result;
   // Read while the log is still open: the five lines are already there.
-  EXPECT_EQ(ReadLines(dir.file("audit.jsonl")).size(), 5u);
+  EXPECT_EQ(ReadLines(dir_.file("audit.jsonl")).size(), 5u);
 }
 
-TEST(AuditLogTest, RecordHashIsSha256OfPrevNewlineCompactJson) {
+TEST_F(AuditLogTest, RecordHashIsSha256OfPrevNewlineCompactJson) {
   Json record = Json::object();
   record["b"] = 1;
   record["a"] = "x";
   EXPECT_EQ(RecordHash("abc", record), Sha256Hex("abc\n{\"b\":1,\"a\":\"x\"}"));
 }
 
-TEST(AuditLogTest, CallerSeqPrevAndHashAreReplaced) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+TEST_F(AuditLogTest, CallerSeqPrevAndHashAreReplaced) {
+  auto log = OpenLog();
   ASSERT_TRUE(log.ok()) << log.status();
   Json record = Json::object();
   record["seq"] = 99;
@@ -135,37 +144,33 @@ TEST(AuditLogTest, CallerSeqPrevAndHashAreReplaced) {
   ASSERT_TRUE(AppendAndWait(**log, record).ok());
   log->reset();
 
-  const Json written = ParseLine(ReadLines(dir.file("audit.jsonl")).at(0));
+  const Json written = ParseLine(ReadLines(dir_.file("audit.jsonl")).at(0));
   EXPECT_EQ(written["seq"], 1);
   EXPECT_EQ(written["prev"], "");
   EXPECT_NE(written["hash"], "forged");
-  EXPECT_TRUE(VerifyAuditTrail(dir.audit()).ok);
+  EXPECT_TRUE(VerifyAuditTrail(dir_.audit()).ok);
 }
 
-TEST(AuditLogTest, NonObjectRecordIsRejectedWithoutTakingASeq) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+TEST_F(AuditLogTest, NonObjectRecordIsRejectedWithoutTakingASeq) {
+  auto log = OpenLog();
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_EQ(AppendAndWait(**log, Json::array({1, 2})).code(),
             absl::StatusCode::kInvalidArgument);
   ASSERT_TRUE(AppendAndWait(**log, Event("after", 0)).ok());
   log->reset();
 
-  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  const std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(ParseLine(lines[0])["seq"], 1);
 }
 
 // Made records are built by the writer, in Append order with the others,
 // and chained like them; a maker that builds a non-object fails alone.
-TEST(AuditLogTest, MadeRecordsAreBuiltInAppendOrderAndChained) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
+TEST_F(AuditLogTest, MadeRecordsAreBuiltInAppendOrderAndChained) {
   std::vector<int> made;  // Written by the writer thread, read after join.
   absl::Status bad_maker;
   {
-    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    auto log = OpenLog();
     ASSERT_TRUE(log.ok()) << log.status();
     (*log)->AppendMade(
         [&made] {
@@ -189,63 +194,55 @@ TEST(AuditLogTest, MadeRecordsAreBuiltInAppendOrderAndChained) {
   }
   EXPECT_EQ(made, (std::vector<int>{0, 2}));
   EXPECT_EQ(bad_maker.code(), absl::StatusCode::kInvalidArgument);
-  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  const std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
   ASSERT_EQ(lines.size(), 3u);
   EXPECT_EQ(ParseLine(lines[0])["event"], "made");
   EXPECT_EQ(ParseLine(lines[1])["event"], "plain");
   EXPECT_EQ(ParseLine(lines[2])["n"], 2);
   EXPECT_EQ(ParseLine(lines[2])["seq"], 3);
-  EXPECT_TRUE(VerifyAuditTrail(dir.audit()).ok);
+  EXPECT_TRUE(VerifyAuditTrail(dir_.audit()).ok);
 }
 
-TEST(AuditLogTest, OpenCreatesNestedDirectoryAndRejectsBadInput) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  const std::string nested = dir.root() + "/a/b/audit";
-  auto log = AuditLog::Open(Options(nested), &clock);
+TEST_F(AuditLogTest, OpenCreatesNestedDirectoryAndRejectsBadInput) {
+  const std::string nested = dir_.root() + "/a/b/audit";
+  auto log = AuditLog::Open(Options(nested), &clock_);
   ASSERT_TRUE(log.ok()) << log.status();
   EXPECT_TRUE(std::filesystem::is_regular_file(nested + "/audit.jsonl"));
 
   EXPECT_EQ(AuditLog::Open(Options(nested), nullptr).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(AuditLog::Open(Options(nested, 0), &clock).status().code(),
+  EXPECT_EQ(AuditLog::Open(Options(nested, 0), &clock_).status().code(),
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(AuditLogTest, OpenFailsWhenTheDirectoryIsARegularFile) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  WriteFile(dir.audit(), "not a directory");
-  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+TEST_F(AuditLogTest, OpenFailsWhenTheDirectoryIsARegularFile) {
+  WriteFile(dir_.audit(), "not a directory");
+  auto log = OpenLog();
   EXPECT_EQ(log.status().code(), absl::StatusCode::kUnavailable);
 }
 
-TEST(AuditLogTest, SeqContinuesAfterReopen) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
+TEST_F(AuditLogTest, SeqContinuesAfterReopen) {
   for (int round = 0; round < 2; ++round) {
-    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    auto log = OpenLog();
     ASSERT_TRUE(log.ok()) << log.status();
     for (int i = 0; i < 3; ++i) {
       ASSERT_TRUE(AppendAndWait(**log, Event("call", i)).ok());
     }
   }
-  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  const std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
   ASSERT_EQ(lines.size(), 6u);
   EXPECT_EQ(ParseLine(lines[3])["seq"], 4);
   EXPECT_EQ(ParseLine(lines[3])["prev"], ParseLine(lines[2])["hash"]);
-  const VerifyReport report = VerifyAuditTrail(dir.audit());
+  const VerifyReport report = VerifyAuditTrail(dir_.audit());
   EXPECT_TRUE(report.ok) << report.first_problem;
   EXPECT_EQ(report.records, 6);
 }
 
-TEST(AuditLogTest, DestructorDrainsTheQueueAndDoneRunsInAppendOrder) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
+TEST_F(AuditLogTest, DestructorDrainsTheQueueAndDoneRunsInAppendOrder) {
   std::vector<int> order;  // Written by the writer thread, read after join.
   std::vector<absl::Status> results;
   {
-    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    auto log = OpenLog();
     ASSERT_TRUE(log.ok()) << log.status();
     for (int i = 0; i < 20; ++i) {
       (*log)->Append(Event("call", i), /*durable=*/i % 2 == 0,
@@ -260,18 +257,16 @@ TEST(AuditLogTest, DestructorDrainsTheQueueAndDoneRunsInAppendOrder) {
     EXPECT_EQ(order[i], i);
     EXPECT_TRUE(results[i].ok()) << results[i];
   }
-  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  const std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
   ASSERT_EQ(lines.size(), 20u);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(ParseLine(lines[i])["n"], i);
 }
 
 // Records nobody awaits (reads that fail open) may linger in the queue; an
 // awaited record behind them, and the destructor, still write them.
-TEST(AuditLogTest, UnawaitedRecordsAreWrittenBeforeAnAwaitedOneAndOnClose) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
+TEST_F(AuditLogTest, UnawaitedRecordsAreWrittenBeforeAnAwaitedOneAndOnClose) {
   {
-    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    auto log = OpenLog();
     ASSERT_TRUE(log.ok()) << log.status();
     for (int i = 0; i < 3; ++i) {
       (*log)->Append(Event("call", i), /*durable=*/false, nullptr);
@@ -281,22 +276,20 @@ TEST(AuditLogTest, UnawaitedRecordsAreWrittenBeforeAnAwaitedOneAndOnClose) {
     (*log)->Append(
         Event("call", 3), /*durable=*/false, [&](absl::Status status) {
           EXPECT_TRUE(status.ok()) << status;
-          lines_when_done = ReadLines(dir.file("audit.jsonl")).size();
+          lines_when_done = ReadLines(dir_.file("audit.jsonl")).size();
           written.Notify();
         });
     written.WaitForNotification();
     EXPECT_EQ(lines_when_done, 4u);
     (*log)->Append(Event("call", 4), /*durable=*/false, nullptr);
   }
-  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  const std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
   ASSERT_EQ(lines.size(), 5u);
   for (int i = 0; i < 5; ++i) EXPECT_EQ(ParseLine(lines[i])["n"], i);
 }
 
-TEST(AuditLogTest, DurableAndNonDurableRecordsAreInTheFileBeforeDone) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+TEST_F(AuditLogTest, DurableAndNonDurableRecordsAreInTheFileBeforeDone) {
+  auto log = OpenLog();
   ASSERT_TRUE(log.ok()) << log.status();
   for (const bool durable : {true, false}) {
     const std::string marker = absl::StrCat("marker-", durable);
@@ -307,7 +300,7 @@ TEST(AuditLogTest, DurableAndNonDurableRecordsAreInTheFileBeforeDone) {
     std::string content_at_done;
     (*log)->Append(std::move(record), durable, [&](absl::Status status) {
       result = std::move(status);
-      content_at_done = ReadFile(dir.file("audit.jsonl"));
+      content_at_done = ReadFile(dir_.file("audit.jsonl"));
       written.Notify();
     });
     written.WaitForNotification();
@@ -316,27 +309,25 @@ TEST(AuditLogTest, DurableAndNonDurableRecordsAreInTheFileBeforeDone) {
   }
 }
 
-TEST(AuditLogTest, RotationKeepsTheChainAcrossFiles) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
+TEST_F(AuditLogTest, RotationKeepsTheChainAcrossFiles) {
   {
-    auto log = AuditLog::Open(Options(dir.audit(), 400), &clock);
+    auto log = OpenLog(400);
     ASSERT_TRUE(log.ok()) << log.status();
     for (int i = 0; i < 10; ++i) {
       ASSERT_TRUE(AppendAndWait(**log, Event("call", i)).ok());
     }
   }
-  ASSERT_TRUE(std::filesystem::exists(dir.file("audit-000001.jsonl")));
-  ASSERT_TRUE(std::filesystem::exists(dir.file("audit-000002.jsonl")));
-  EXPECT_GE(std::filesystem::file_size(dir.file("audit-000001.jsonl")), 400u);
+  ASSERT_TRUE(std::filesystem::exists(dir_.file("audit-000001.jsonl")));
+  ASSERT_TRUE(std::filesystem::exists(dir_.file("audit-000002.jsonl")));
+  EXPECT_GE(std::filesystem::file_size(dir_.file("audit-000001.jsonl")), 400u);
   const std::vector<std::string> second =
-      ReadLines(dir.file("audit-000002.jsonl"));
+      ReadLines(dir_.file("audit-000002.jsonl"));
   ASSERT_FALSE(second.empty());
   EXPECT_EQ(
       ParseLine(second[0])["prev"],
-      ParseLine(ReadLines(dir.file("audit-000001.jsonl")).back())["hash"]);
+      ParseLine(ReadLines(dir_.file("audit-000001.jsonl")).back())["hash"]);
 
-  VerifyReport report = VerifyAuditTrail(dir.audit());
+  VerifyReport report = VerifyAuditTrail(dir_.audit());
   EXPECT_TRUE(report.ok) << report.first_problem;
   EXPECT_EQ(report.records, 10);
   EXPECT_GE(report.files, 3);
@@ -344,59 +335,56 @@ TEST(AuditLogTest, RotationKeepsTheChainAcrossFiles) {
   // Reopening continues both the chain and the file numbering.
   const int files_before = report.files;
   {
-    auto log = AuditLog::Open(Options(dir.audit(), 400), &clock);
+    auto log = OpenLog(400);
     ASSERT_TRUE(log.ok()) << log.status();
     for (int i = 10; i < 14; ++i) {
       ASSERT_TRUE(AppendAndWait(**log, Event("call", i)).ok());
     }
   }
-  report = VerifyAuditTrail(dir.audit());
+  report = VerifyAuditTrail(dir_.audit());
   EXPECT_TRUE(report.ok) << report.first_problem;
   EXPECT_EQ(report.records, 14);
   EXPECT_GT(report.files, files_before);
 }
 
-TEST(AuditLogTest, ReopenContinuesFromNewestRotatedFileWhenCurrentIsAbsent) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
+TEST_F(AuditLogTest, ReopenContinuesFromNewestRotatedFileWhenCurrentIsAbsent) {
   {
-    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    auto log = OpenLog();
     ASSERT_TRUE(log.ok()) << log.status();
     for (int i = 0; i < 3; ++i) {
       ASSERT_TRUE(AppendAndWait(**log, Event("call", i)).ok());
     }
   }
-  std::filesystem::rename(dir.file("audit.jsonl"),
-                          dir.file("audit-000007.jsonl"));
+  std::filesystem::rename(dir_.file("audit.jsonl"),
+                          dir_.file("audit-000007.jsonl"));
   {
-    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    auto log = OpenLog();
     ASSERT_TRUE(log.ok()) << log.status();
     ASSERT_TRUE(AppendAndWait(**log, Event("call", 3)).ok());
   }
-  EXPECT_EQ(ParseLine(ReadLines(dir.file("audit.jsonl")).at(0))["seq"], 4);
-  const VerifyReport report = VerifyAuditTrail(dir.audit());
+  EXPECT_EQ(ParseLine(ReadLines(dir_.file("audit.jsonl")).at(0))["seq"], 4);
+  const VerifyReport report = VerifyAuditTrail(dir_.audit());
   EXPECT_TRUE(report.ok) << report.first_problem;
   EXPECT_EQ(report.records, 4);
   EXPECT_EQ(report.files, 2);
 }
 
-TEST(AuditLogTest, TornTailIsCutAndRecorded) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
+TEST_F(AuditLogTest, TornTailIsCutAndRecorded) {
   {
-    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    auto log = OpenLog();
     ASSERT_TRUE(log.ok()) << log.status();
     for (int i = 0; i < 3; ++i) {
       ASSERT_TRUE(AppendAndWait(**log, Event("call", i)).ok());
     }
   }
   const std::string torn = R"({"seq":4,"time":"2024-05)";
-  WriteFile(dir.file("audit.jsonl"), ReadFile(dir.file("audit.jsonl")) + torn);
+  WriteFile(dir_.file("audit.jsonl"),
+            ReadFile(dir_.file("audit.jsonl")) + torn);
   {
-    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    auto log = OpenLog();
     ASSERT_TRUE(log.ok()) << log.status();
     // The recovered record is written by Open itself.
-    std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+    std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
     ASSERT_EQ(lines.size(), 4u);
     const Json recovered = ParseLine(lines[3]);
     EXPECT_EQ(recovered["event"], "recovered");
@@ -404,39 +392,35 @@ TEST(AuditLogTest, TornTailIsCutAndRecorded) {
     EXPECT_EQ(recovered["seq"], 4);
     ASSERT_TRUE(AppendAndWait(**log, Event("call", 3)).ok());
   }
-  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  const std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
   ASSERT_EQ(lines.size(), 5u);
   EXPECT_EQ(ParseLine(lines[4])["seq"], 5);
-  const VerifyReport report = VerifyAuditTrail(dir.audit());
+  const VerifyReport report = VerifyAuditTrail(dir_.audit());
   EXPECT_TRUE(report.ok) << report.first_problem;
   EXPECT_EQ(report.records, 5);
 }
 
-TEST(AuditLogTest, UnparsableLastLineIsCutAndRecorded) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
+TEST_F(AuditLogTest, UnparsableLastLineIsCutAndRecorded) {
   {
-    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    auto log = OpenLog();
     ASSERT_TRUE(log.ok()) << log.status();
     ASSERT_TRUE(AppendAndWait(**log, Event("call", 0)).ok());
   }
-  WriteFile(dir.file("audit.jsonl"),
-            ReadFile(dir.file("audit.jsonl")) + "garbage}\n");
+  WriteFile(dir_.file("audit.jsonl"),
+            ReadFile(dir_.file("audit.jsonl")) + "garbage}\n");
   {
-    auto log = AuditLog::Open(Options(dir.audit()), &clock);
+    auto log = OpenLog();
     ASSERT_TRUE(log.ok()) << log.status();
   }
-  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  const std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(ParseLine(lines[1])["event"], "recovered");
   EXPECT_EQ(ParseLine(lines[1])["dropped_bytes"], 9);
-  EXPECT_TRUE(VerifyAuditTrail(dir.audit()).ok);
+  EXPECT_TRUE(VerifyAuditTrail(dir_.audit()).ok);
 }
 
-TEST(AuditLogTest, ConcurrentAppendersProduceAGapFreeChain) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  auto log = AuditLog::Open(Options(dir.audit(), 16 << 10), &clock);
+TEST_F(AuditLogTest, ConcurrentAppendersProduceAGapFreeChain) {
+  auto log = OpenLog(16 << 10);
   ASSERT_TRUE(log.ok()) << log.status();
   constexpr int kThreads = 8;
   constexpr int kPerThread = 25;
@@ -461,11 +445,11 @@ TEST(AuditLogTest, ConcurrentAppendersProduceAGapFreeChain) {
   log->reset();
   EXPECT_EQ(failures.load(), 0);
 
-  const VerifyReport report = VerifyAuditTrail(dir.audit());
+  const VerifyReport report = VerifyAuditTrail(dir_.audit());
   EXPECT_TRUE(report.ok) << report.first_problem;
   EXPECT_EQ(report.records, kThreads * kPerThread);
   std::set<std::string> ids;
-  for (const auto& entry : std::filesystem::directory_iterator(dir.audit())) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir_.audit())) {
     for (const std::string& line : ReadLines(entry.path().string())) {
       EXPECT_TRUE(ids.insert(ParseLine(line)["id"]).second) << line;
     }
@@ -473,18 +457,16 @@ TEST(AuditLogTest, ConcurrentAppendersProduceAGapFreeChain) {
   EXPECT_EQ(ids.size(), static_cast<size_t>(kThreads * kPerThread));
 }
 
-TEST(AuditLogTest, FailedWriteIsUnavailableAndTheLogRecovers) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+TEST_F(AuditLogTest, FailedWriteIsUnavailableAndTheLogRecovers) {
+  auto log = OpenLog();
   ASSERT_TRUE(log.ok()) << log.status();
   ASSERT_TRUE(AppendAndWait(**log, Event("before", 0)).ok());
   EXPECT_TRUE((*log)->healthy());
 
   // The directory disappears and cannot be recreated.
-  const std::string moved = dir.root() + "/moved";
-  std::filesystem::rename(dir.audit(), moved);
-  WriteFile(dir.audit(), "not a directory");
+  const std::string moved = dir_.root() + "/moved";
+  std::filesystem::rename(dir_.audit(), moved);
+  WriteFile(dir_.audit(), "not a directory");
   Json secret = Json::object();
   secret["user"] = "do-not-echo-me";
   for (const bool durable : {false, true}) {
@@ -497,29 +479,27 @@ TEST(AuditLogTest, FailedWriteIsUnavailableAndTheLogRecovers) {
   }
 
   // Restored: the next append succeeds in the same file and chain.
-  std::filesystem::remove(dir.audit());
-  std::filesystem::rename(moved, dir.audit());
+  std::filesystem::remove(dir_.audit());
+  std::filesystem::rename(moved, dir_.audit());
   ASSERT_TRUE(AppendAndWait(**log, Event("after", 1)).ok());
   EXPECT_TRUE((*log)->healthy());
   log->reset();
 
-  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  const std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(ParseLine(lines[1])["event"], "after");
   EXPECT_EQ(ParseLine(lines[1])["seq"], 2);
-  const VerifyReport report = VerifyAuditTrail(dir.audit());
+  const VerifyReport report = VerifyAuditTrail(dir_.audit());
   EXPECT_TRUE(report.ok) << report.first_problem;
 }
 
 // A write(2) that fails part-way (here: the file size limit, EFBIG) leaves no
 // partial batch in the file and no hole in the chain.
-TEST(AuditLogTest, WriteErrorCutsThePartialBatchAndKeepsTheChain) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+TEST_F(AuditLogTest, WriteErrorCutsThePartialBatchAndKeepsTheChain) {
+  auto log = OpenLog();
   ASSERT_TRUE(log.ok()) << log.status();
   ASSERT_TRUE(AppendAndWait(**log, Event("before", 0)).ok());
-  const auto size = std::filesystem::file_size(dir.file("audit.jsonl"));
+  const auto size = std::filesystem::file_size(dir_.file("audit.jsonl"));
 
   rlimit saved;
   ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
@@ -535,52 +515,48 @@ TEST(AuditLogTest, WriteErrorCutsThePartialBatchAndKeepsTheChain) {
   EXPECT_EQ(failed.code(), absl::StatusCode::kUnavailable) << failed;
   EXPECT_THAT(std::string(failed.message()), HasSubstr("audit.jsonl"));
   EXPECT_FALSE(healthy_after_failure);
-  EXPECT_EQ(std::filesystem::file_size(dir.file("audit.jsonl")), size);
+  EXPECT_EQ(std::filesystem::file_size(dir_.file("audit.jsonl")), size);
 
   ASSERT_TRUE(AppendAndWait(**log, Event("after", 2)).ok());
   EXPECT_TRUE((*log)->healthy());
   log->reset();
-  const std::vector<std::string> lines = ReadLines(dir.file("audit.jsonl"));
+  const std::vector<std::string> lines = ReadLines(dir_.file("audit.jsonl"));
   ASSERT_EQ(lines.size(), 2u);
   EXPECT_EQ(ParseLine(lines[1])["seq"], 2);
   EXPECT_EQ(ParseLine(lines[1])["event"], "after");
-  const VerifyReport report = VerifyAuditTrail(dir.audit());
+  const VerifyReport report = VerifyAuditTrail(dir_.audit());
   EXPECT_TRUE(report.ok) << report.first_problem;
 }
 
-TEST(AuditLogTest, FileRenamedAwayIsReplacedAndTheChainContinues) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+TEST_F(AuditLogTest, FileRenamedAwayIsReplacedAndTheChainContinues) {
+  auto log = OpenLog();
   ASSERT_TRUE(log.ok()) << log.status();
   ASSERT_TRUE(AppendAndWait(**log, Event("call", 0)).ok());
   // As an external log rotator would.
-  std::filesystem::rename(dir.file("audit.jsonl"),
-                          dir.file("audit-000001.jsonl"));
+  std::filesystem::rename(dir_.file("audit.jsonl"),
+                          dir_.file("audit-000001.jsonl"));
   ASSERT_TRUE(AppendAndWait(**log, Event("call", 1)).ok());
   log->reset();
 
-  EXPECT_EQ(ReadLines(dir.file("audit-000001.jsonl")).size(), 1u);
-  EXPECT_EQ(ReadLines(dir.file("audit.jsonl")).size(), 1u);
-  const VerifyReport report = VerifyAuditTrail(dir.audit());
+  EXPECT_EQ(ReadLines(dir_.file("audit-000001.jsonl")).size(), 1u);
+  EXPECT_EQ(ReadLines(dir_.file("audit.jsonl")).size(), 1u);
+  const VerifyReport report = VerifyAuditTrail(dir_.audit());
   EXPECT_TRUE(report.ok) << report.first_problem;
   EXPECT_EQ(report.records, 2);
 }
 
-TEST(AuditLogTest, RemovedDirectoryIsRecreatedAndTheGapIsVisible) {
-  ScratchDir dir;
-  FakeClock clock(kNow);
-  auto log = AuditLog::Open(Options(dir.audit()), &clock);
+TEST_F(AuditLogTest, RemovedDirectoryIsRecreatedAndTheGapIsVisible) {
+  auto log = OpenLog();
   ASSERT_TRUE(log.ok()) << log.status();
   ASSERT_TRUE(AppendAndWait(**log, Event("call", 0)).ok());
   ASSERT_TRUE(AppendAndWait(**log, Event("call", 1)).ok());
-  std::filesystem::remove_all(dir.audit());
+  std::filesystem::remove_all(dir_.audit());
   ASSERT_TRUE(AppendAndWait(**log, Event("call", 2)).ok());
   EXPECT_TRUE((*log)->healthy());
   log->reset();
 
-  EXPECT_EQ(ParseLine(ReadLines(dir.file("audit.jsonl")).at(0))["seq"], 3);
-  const VerifyReport report = VerifyAuditTrail(dir.audit());
+  EXPECT_EQ(ParseLine(ReadLines(dir_.file("audit.jsonl")).at(0))["seq"], 3);
+  const VerifyReport report = VerifyAuditTrail(dir_.audit());
   EXPECT_FALSE(report.ok);
   EXPECT_EQ(report.first_problem,
             "audit.jsonl:1: missing record(s) before seq 3");
