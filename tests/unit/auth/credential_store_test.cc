@@ -53,6 +53,12 @@ Accounts ParseAccounts(const std::string& text, const std::string& dir = "") {
   return config.accounts();
 }
 
+// kProdFromFile is one account, "prod", whose Bearer key is $DIR/prod.key.
+constexpr char kProdFromFile[] = R"pb(accounts {
+                                        name: "prod"
+                                        bearer_key { file: "$DIR/prod.key" }
+                                      })pb";
+
 std::unique_ptr<CredentialStore> MakeStore(const Accounts& accounts) {
   auto store = CredentialStore::Create(accounts);
   EXPECT_TRUE(store.ok()) << store.status();
@@ -69,12 +75,7 @@ TEST(CredentialStoreTest, BearerFromFileFirstLineTrimmed) {
   testsupport::TempDir temp;
   const std::string& dir = temp.path();
   WriteFile(dir + "/prod.key", absl::StrCat("  ", kSecret, " \r\nsecond\n"));
-  auto store =
-      MakeStore(ParseAccounts(R"pb(accounts {
-                                     name: "prod"
-                                     bearer_key { file: "$DIR/prod.key" }
-                                   })pb",
-                              dir));
+  auto store = MakeStore(ParseAccounts(kProdFromFile, dir));
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(HeaderOf(*store, "prod"), absl::StrCat("Bearer ", kSecret));
 }
@@ -273,12 +274,7 @@ TEST(CredentialStoreRefreshTest, UnchangedFileReportsNothing) {
   testsupport::TempDir temp;
   const std::string& dir = temp.path();
   WriteFile(dir + "/prod.key", "key-one");
-  auto store =
-      MakeStore(ParseAccounts(R"pb(accounts {
-                                     name: "prod"
-                                     bearer_key { file: "$DIR/prod.key" }
-                                   })pb",
-                              dir));
+  auto store = MakeStore(ParseAccounts(kProdFromFile, dir));
   ASSERT_NE(store, nullptr);
   EXPECT_THAT(store->Refresh(), IsEmpty());
   EXPECT_EQ(HeaderOf(*store, "prod"), "Bearer key-one");
@@ -314,12 +310,7 @@ TEST(CredentialStoreRefreshTest, PicksUpSameSizeRewriteWithOldModifiedTime) {
   WriteFile(path, "key-aaa");
   struct stat before {};
   ASSERT_EQ(stat(path.c_str(), &before), 0);
-  auto store =
-      MakeStore(ParseAccounts(R"pb(accounts {
-                                     name: "prod"
-                                     bearer_key { file: "$DIR/prod.key" }
-                                   })pb",
-                              dir));
+  auto store = MakeStore(ParseAccounts(kProdFromFile, dir));
   ASSERT_NE(store, nullptr);
   // Same size, same inode, and the modification time put back: only the
   // change time (or the racy-stamp rule) can tell.
@@ -367,12 +358,7 @@ TEST(CredentialStoreReplaceTest, SwapsAccountsAndKeepsOldOnError) {
   const std::string& dir = temp.path();
   WriteFile(dir + "/prod.key", kSecret);
   WriteFile(dir + "/staging.key", "key-staging");
-  auto store =
-      MakeStore(ParseAccounts(R"pb(accounts {
-                                     name: "prod"
-                                     bearer_key { file: "$DIR/prod.key" }
-                                   })pb",
-                              dir));
+  auto store = MakeStore(ParseAccounts(kProdFromFile, dir));
   ASSERT_NE(store, nullptr);
 
   absl::Status bad = store->Replace(ParseAccounts(
@@ -408,10 +394,7 @@ TEST(CredentialStoreReplaceTest, UnchangedAccountMidRotationKeepsItsKey) {
   const std::string& dir = temp.path();
   WriteFile(dir + "/prod.key", "key-one");
   WriteFile(dir + "/staging.key", "key-staging");
-  const std::string prod = R"pb(accounts {
-                                  name: "prod"
-                                  bearer_key { file: "$DIR/prod.key" }
-                                })pb";
+  const std::string prod = kProdFromFile;
   auto store = MakeStore(ParseAccounts(prod, dir));
   ASSERT_NE(store, nullptr);
   WriteFile(dir + "/prod.key", "");  // caught mid-rotation
@@ -450,12 +433,7 @@ TEST(CredentialStoreConcurrencyTest, ReadersOnlySeeWholeKeysDuringRotation) {
     valid_headers.insert(absl::StrCat("Bearer ", keys.back()));
   }
   WriteFile(path, keys[0]);
-  auto store =
-      MakeStore(ParseAccounts(R"pb(accounts {
-                                     name: "prod"
-                                     bearer_key { file: "$DIR/prod.key" }
-                                   })pb",
-                              dir));
+  auto store = MakeStore(ParseAccounts(kProdFromFile, dir));
   ASSERT_NE(store, nullptr);
 
   std::atomic<bool> stop{false};
