@@ -32,6 +32,7 @@ namespace {
 
 using ::gateway::audit::testing::AppendAndWait;
 using ::gateway::audit::testing::FakeClock;
+using ::gateway::audit::testing::kNow;
 using ::gateway::audit::testing::ParseLine;
 using ::gateway::audit::testing::ReadFile;
 using ::gateway::audit::testing::ReadLines;
@@ -40,9 +41,6 @@ using ::gateway::audit::testing::WriteFile;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
-
-// 2024-05-01T12:00:00.000123Z
-const absl::Time kNow = absl::FromUnixMicros(1714564800000123);
 
 AuditOptions Options(const std::string& directory,
                      int64_t max_file_bytes = 64 << 20) {

@@ -55,6 +55,9 @@ class ScratchDir {
   std::filesystem::path root_;
 };
 
+// kNow is the tests' fixed time: 2024-05-01T12:00:00.000123Z.
+inline const absl::Time kNow = absl::FromUnixMicros(1714564800000123);
+
 // FakeClock tells a settable time.
 class FakeClock final : public Clock {
  public:

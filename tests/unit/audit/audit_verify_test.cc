@@ -17,6 +17,7 @@ namespace {
 
 using ::gateway::audit::testing::AppendAndWait;
 using ::gateway::audit::testing::FakeClock;
+using ::gateway::audit::testing::kNow;
 using ::gateway::audit::testing::ParseLine;
 using ::gateway::audit::testing::ReadFile;
 using ::gateway::audit::testing::ReadLines;
@@ -25,8 +26,6 @@ using ::gateway::audit::testing::WriteFile;
 using ::gateway::audit::testing::WriteLines;
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
-
-const absl::Time kNow = absl::FromUnixMicros(1714564800000123);
 
 // WriteTrail writes `count` records ({"user":"user-<i>"}) to `directory`.
 void WriteTrail(const std::string& directory, int count,
