@@ -1,13 +1,15 @@
 // rest_client.h: the gateway's one interface to an upstream REST API.
 //
 // Everything that talks HTTP to Polytomic goes through a RestClient. The
-// libcurl implementation lives in gateway/rest (the only target that links
-// libcurl); decorators (credentials, and later retries and metrics) wrap it,
-// and server/ alone composes them.
+// libcurl transport lives in gateway/rest (the only target that links
+// libcurl); decorators (credentials, and later retries, circuit breaking,
+// metrics and tracing) wrap it, and one factory in gateway/rest alone knows
+// their order (rest/upstream_client.h).
 //
 //   RestClient::RequestId id = client.Send(
 //       HttpRequest{.method = "GET", .target = "/api/bulk/syncs",
-//                   .deadline = absl::Now() + absl::Seconds(5)},
+//                   .deadline = absl::Now() + absl::Seconds(5),
+//                   .account = "default", .operation = "bulkSync.list"},
 //       [](absl::StatusOr<HttpResponse> r) { ... });
 //   client.Cancel(id);  // if the caller gave up
 #ifndef GATEWAY_COMMON_REST_CLIENT_H_
@@ -38,6 +40,13 @@ struct HttpRequest {
   std::string body;  // JSON, or empty for no body
   // The call fails with DEADLINE_EXCEEDED if no answer arrived by then.
   absl::Time deadline = absl::InfiniteFuture();
+  // The upstream account the request acts as. The credentials decorator
+  // adds that account's Authorization header; nobody else sets credentials.
+  std::string account;
+  // The upstream operation ("bulkSync.get"), for error messages and, later,
+  // metrics and traces. Must outlive the request: the gateway points it into
+  // its route table.
+  absl::string_view operation;
 };
 
 // HttpResponse is a complete upstream answer, whatever its status code.
@@ -58,15 +67,23 @@ struct HttpResponse {
 
 // RestClient sends HTTP requests upstream asynchronously.
 //
-// Thread safety: all methods may be called from any thread. Callbacks never
-// run inline inside Send() or Cancel(); they run on a transport thread and
-// must not block.
+// A request is sent at most once: no RestClient re-sends a request whose
+// bytes may have reached the upstream (retries are the gateway's decision,
+// made above the transport).
+//
+// Thread safety: all methods may be called from any thread, including from
+// inside a callback. A callback runs on a transport thread, or inline inside
+// Send when the request is refused before it reaches the transport (a
+// decorator's refusal, e.g. an account without credentials); it must not
+// block, and the caller of Send must not hold a lock the callback takes.
 class RestClient {
  public:
   using RequestId = std::uint64_t;
-  // Callback receives the answer (any HTTP status) or a transport failure:
+  // Callback receives the answer (any HTTP status) or a failure:
   // DEADLINE_EXCEEDED (deadline passed), UNAVAILABLE (could not connect,
-  // connection reset or closed early), CANCELLED (Cancel was called).
+  // connection reset or closed before a complete answer; the message says
+  // whether the request may have reached the upstream), CANCELLED (Cancel
+  // was called), or a decorator's refusal (its own code and message).
   using Callback = absl::AnyInvocable<void(absl::StatusOr<HttpResponse>) &&>;
 
   virtual ~RestClient() = default;
