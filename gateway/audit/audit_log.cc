@@ -98,10 +98,10 @@ std::string RecordHash(const std::string& prev_hash,
 // only by the writer thread, so they need no lock.
 class AuditLog::Writer {
  public:
-  Writer(const AuditOptions& options, const Clock* clock)
+  Writer(const config::v1::Audit& options, const Clock* clock)
       : options_(options),
         clock_(clock),
-        current_path_(JoinPath(options.directory, internal::kCurrentFileName)) {
+        current_path_(JoinPath(options.directory(), internal::kCurrentFileName)) {
   }
 
   ~Writer() {
@@ -284,7 +284,7 @@ class AuditLog::Writer {
       }
     }
     if (fd_ < 0) RETURN_IF_ERROR(OpenCurrent());
-    if (size_ >= options_.max_file_bytes) RETURN_IF_ERROR(Rotate());
+    if (size_ >= options_.max_file_bytes()) RETURN_IF_ERROR(Rotate());
     return absl::OkStatus();
   }
 
@@ -292,7 +292,7 @@ class AuditLog::Writer {
   // `audit.jsonl` and cuts a torn tail off it.
   absl::Status OpenCurrent() {
     // Errors name the file the records were for, never their contents.
-    if (const int error = MakeDirectories(options_.directory); error != 0) {
+    if (const int error = MakeDirectories(options_.directory()); error != 0) {
       return IoError("open", current_path_, error);
     }
     const int fd = open(current_path_.c_str(),
@@ -300,7 +300,7 @@ class AuditLog::Writer {
     if (fd < 0) return IoError("open", current_path_, errno);
     fd_ = fd;
     absl::Status status = RecoverTail();
-    if (status.ok()) status = SyncDirectory(options_.directory);
+    if (status.ok()) status = SyncDirectory(options_.directory());
     if (status.ok() && resync_chain_) {
       status = FindChainEnd();
       if (status.ok()) resync_chain_ = false;
@@ -341,11 +341,11 @@ class AuditLog::Writer {
     if (size_ > 0)
       return ReadChainEnd(fd_, size_, current_path_, &seq_, &prev_);
     const std::vector<internal::RotatedFile> rotated =
-        internal::ListRotatedFiles(options_.directory);
+        internal::ListRotatedFiles(options_.directory());
     seq_ = 0;
     prev_.clear();
     for (auto it = rotated.rbegin(); it != rotated.rend(); ++it) {
-      const std::string path = JoinPath(options_.directory, it->name);
+      const std::string path = JoinPath(options_.directory(), it->name);
       const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
       if (fd < 0) return IoError("open", path, errno);
       struct stat st;
@@ -365,10 +365,10 @@ class AuditLog::Writer {
   // and opens a fresh one.
   absl::Status Rotate() {
     const std::vector<internal::RotatedFile> rotated =
-        internal::ListRotatedFiles(options_.directory);
+        internal::ListRotatedFiles(options_.directory());
     const int64_t next = rotated.empty() ? 1 : rotated.back().number + 1;
     const std::string target =
-        JoinPath(options_.directory, internal::RotatedFileName(next));
+        JoinPath(options_.directory(), internal::RotatedFileName(next));
     if (rename(current_path_.c_str(), target.c_str()) != 0) {
       return IoError("rotate", current_path_, errno);
     }
@@ -417,7 +417,7 @@ class AuditLog::Writer {
     fd_ = -1;
   }
 
-  const AuditOptions options_;
+  const config::v1::Audit options_;
   const Clock* const clock_;
   const std::string current_path_;
 
@@ -437,14 +437,14 @@ class AuditLog::Writer {
 };
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
-    const AuditOptions& options, const Clock* clock) {
+    const config::v1::Audit& options, const Clock* clock) {
   if (clock == nullptr) {
     return absl::InvalidArgumentError("audit: a clock is required");
   }
-  if (options.directory.empty()) {
+  if (options.directory().empty()) {
     return absl::InvalidArgumentError("audit: directory is empty");
   }
-  if (options.max_file_bytes <= 0) {
+  if (options.max_file_bytes() <= 0) {
     return absl::InvalidArgumentError("audit: max_file_bytes must be > 0");
   }
   auto writer = std::make_unique<Writer>(options, clock);

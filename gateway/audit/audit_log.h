@@ -1,6 +1,6 @@
 // audit_log.h: the durable, tamper-evident audit trail.
 //
-//   ASSIGN_OR_RETURN(auto log, AuditLog::Open({.directory = "audit"}, &clock));
+//   ASSIGN_OR_RETURN(auto log, AuditLog::Open(config.audit(), &clock));
 //   log->Append(intent, /*durable=*/true, [](absl::Status written) {
 //     if (written.ok()) ...call upstream...
 //   });
@@ -36,13 +36,9 @@
 #include "absl/status/statusor.h"
 #include "gateway/common/clock.h"
 #include "gateway/common/json_codec.h"
+#include "gateway/config/v1/config.pb.h"
 
 namespace gateway::audit {
-
-struct AuditOptions {
-  std::string directory = "audit";
-  int64_t max_file_bytes = 64 << 20;
-};
 
 // AuditLog appends records in order.
 //
@@ -53,10 +49,11 @@ class AuditLog {
  public:
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
 
-  // Open creates the directory if needed, recovers a torn tail and finds
-  // where the chain continues. Fails if the directory cannot be written.
+  // Open creates `config.directory` if needed, recovers a torn tail and
+  // finds where the chain continues; files rotate past
+  // `config.max_file_bytes`. Fails if the directory cannot be written.
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(
-      const AuditOptions& options, const Clock* clock);
+      const config::v1::Audit& config, const Clock* clock);
 
   ~AuditLog();
 

@@ -8,37 +8,29 @@
 
 namespace gateway::fieldmask {
 
-std::string ResourceKey(const MessageInfo& info, const std::string& id) {
-  return absl::StrCat(info.descriptor->full_name(), "/", id);
-}
-
-void RememberSent(WriteOnlyPolicy policy, WriteOnlyStore& store,
-                  const std::string& key, const std::vector<FieldChain>& chains,
-                  const Json& sent_doc) {
-  if (policy == WriteOnlyPolicy::kRefuse) return;
+HeldValues SentValues(const std::vector<FieldChain>& chains,
+                      const Json& sent_doc) {
+  HeldValues sent;
   for (const FieldChain& chain : chains) {
     const Json* value = Find(sent_doc, chain);
-    store.Remember(key, ChainPath(chain),
-                   value != nullptr && !value->is_null()
-                       ? std::optional<Json>(*value)
-                       : std::nullopt);
+    sent.emplace(ChainPath(chain), value != nullptr && !value->is_null()
+                                       ? std::optional<Json>(*value)
+                                       : std::nullopt);
   }
+  return sent;
 }
 
-absl::Status RestoreUnnamed(WriteOnlyPolicy policy, const WriteOnlyStore& store,
-                            const std::string& key,
+absl::Status RestoreUnnamed(const HeldValues& held,
                             const std::vector<FieldChain>& chains,
                             const MaskPlan& plan,
                             const std::string& resource_field, Json& doc) {
   std::vector<std::string> unknown;  // every one, so one retry can name all
-  std::vector<std::pair<const FieldChain*, WriteOnlyStore::Held>> restore;
+  std::vector<std::pair<const FieldChain*, const std::optional<Json>*>> restore;
   for (const FieldChain& chain : chains) {
     if (plan.Names(chain)) continue;
     std::string path = ChainPath(chain);
-    std::optional<WriteOnlyStore::Held> held;
-    if (policy == WriteOnlyPolicy::kResendHeld) held = store.Recall(key, path);
-    if (held.has_value()) {
-      restore.emplace_back(&chain, *std::move(held));
+    if (auto it = held.find(path); it != held.end()) {
+      restore.emplace_back(&chain, &it->second);
     } else {
       unknown.push_back(std::move(path));
     }
@@ -67,9 +59,9 @@ absl::Status RestoreUnnamed(WriteOnlyPolicy policy, const WriteOnlyStore& store,
     AttachDetail(status, failure);
     return status;
   }
-  for (auto& [chain, held] : restore) {
-    if (held.value.has_value()) {
-      Put(doc, *chain, *held.value);
+  for (const auto& [chain, value] : restore) {
+    if (value->has_value()) {
+      Put(doc, *chain, **value);
     } else {
       Erase(doc, *chain);
     }

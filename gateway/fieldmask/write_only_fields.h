@@ -3,14 +3,15 @@
 // Polytomic never returns some fields (a model sync's `encryption_passphrase`,
 // `target.create`) and its full-replacement PUT clears them when omitted, so
 // a GET-merge-PUT would silently drop them. After every write the gateway
-// remembers what it sent (RememberSent); a partial update that does not name
-// such a field puts back what is remembered, or refuses (RestoreUnnamed).
+// remembers what it sent (SentValues, kept in a WriteOnlyValues store); a
+// partial update that does not name such a field puts back what is held, or
+// refuses (RestoreUnnamed).
 //
 //   auto chains = WriteOnlyChains(info, schema);
-//   RETURN_IF_ERROR(RestoreUnnamed(policy, store, key, chains, plan,
-//   "model_sync", doc));
+//   RETURN_IF_ERROR(RestoreUnnamed(policy, held, chains, plan, "model_sync",
+//                                  doc));
 //   ...PUT doc...
-//   RememberSent(store, key, chains, doc);
+//   values.Remember(id, SentValues(chains, doc), done);
 #ifndef GATEWAY_FIELDMASK_WRITE_ONLY_FIELDS_H_
 #define GATEWAY_FIELDMASK_WRITE_ONLY_FIELDS_H_
 
@@ -21,29 +22,21 @@
 #include "gateway/common/wire_schema.h"
 #include "gateway/fieldmask/document_merge.h"
 #include "gateway/fieldmask/mask_plan.h"
-#include "gateway/fieldmask/write_only_store.h"
+#include "gateway/common/write_only_values.h"
 
 namespace gateway::fieldmask {
 
-// WriteOnlyPolicy mirrors gateway.config.v1.Updates.WriteOnlyPolicy.
-enum class WriteOnlyPolicy { kResendHeld, kRefuse };
-
-// ResourceKey names a resource in the store: "<message full name>/<id>".
-std::string ResourceKey(const MessageInfo& info, const std::string& id);
-
-// RememberSent records, for each chain, the value `sent_doc` carries (or that
-// it carries none). With kRefuse nothing is remembered.
-void RememberSent(WriteOnlyPolicy policy, WriteOnlyStore& store,
-                  const std::string& key, const std::vector<FieldChain>& chains,
-                  const Json& sent_doc);
+// SentValues is what `sent_doc` carries for each chain (nullopt where it
+// carries none): what to remember after a write.
+HeldValues SentValues(const std::vector<FieldChain>& chains,
+                      const Json& sent_doc);
 
 // RestoreUnnamed puts back, into `doc`, each write-only field the plan does
-// not name, from the store; FAILED_PRECONDITION (reason
-// WRITE_ONLY_FIELD_UNKNOWN, naming every `<resource_field>.<path>` the store
-// holds nothing for, or all of them when the policy is kRefuse) otherwise,
-// leaving `doc` untouched.
-absl::Status RestoreUnnamed(WriteOnlyPolicy policy, const WriteOnlyStore& store,
-                            const std::string& key,
+// not name, from `held`; FAILED_PRECONDITION (reason
+// WRITE_ONLY_FIELD_UNKNOWN, naming every `<resource_field>.<path>` nothing
+// is held for) otherwise, leaving `doc` untouched. A gateway that holds no
+// values (updates.write_only_policy REFUSE) passes an empty `held`.
+absl::Status RestoreUnnamed(const HeldValues& held,
                             const std::vector<FieldChain>& chains,
                             const MaskPlan& plan,
                             const std::string& resource_field, Json& doc);

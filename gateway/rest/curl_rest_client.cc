@@ -331,6 +331,17 @@ absl::StatusOr<std::unique_ptr<CurlRestClient>> CurlRestClient::Create(
       new CurlRestClient(std::make_unique<Loop>(multi, std::move(normalized))));
 }
 
+absl::StatusOr<std::unique_ptr<CurlRestClient>> CurlRestClient::Create(
+    const config::v1::Upstream& upstream) {
+  Options options;
+  options.base_url = upstream.base_url();
+  options.max_connections = upstream.max_connections();
+  options.connect_timeout = absl::Milliseconds(
+      upstream.connect_timeout().seconds() * 1000 +
+      upstream.connect_timeout().nanos() / 1000000);
+  return Create(options);
+}
+
 CurlRestClient::CurlRestClient(std::unique_ptr<Loop> loop)
     : loop_(std::move(loop)) {}
 

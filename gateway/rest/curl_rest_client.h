@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "gateway/common/rest_client.h"
+#include "gateway/config/v1/config.pb.h"
 
 namespace gateway::rest {
 
@@ -48,6 +49,8 @@ class CurlRestClient final : public RestClient {
   // the base URL is empty.
   static absl::StatusOr<std::unique_ptr<CurlRestClient>> Create(
       const Options& options);
+  static absl::StatusOr<std::unique_ptr<CurlRestClient>> Create(
+      const config::v1::Upstream& upstream);
 
   ~CurlRestClient() override;
   CurlRestClient(const CurlRestClient&) = delete;

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gateway/audit/changed_fields.h"
 #include "gateway/audit/redaction.h"
 #include "gateway/common/error_details.h"
 #include "gateway/translate/request_builder.h"
@@ -56,7 +57,38 @@ Json Record(const CallContext& call, const char* event) {
     for (const std::string& path : mask.paths()) paths.push_back(path);
     record["update_mask"] = std::move(paths);
   }
+  if (route.idempotency_key != nullptr) {
+    const Message& request = call.request();
+    const auto* r = request.GetReflection();
+    record["idempotency_key"] =
+        r->HasField(request, route.idempotency_key->descriptor)
+            ? r->GetString(request, route.idempotency_key->descriptor)
+            : call.idempotency_key();
+  }
   return record;
+}
+
+// Data is the `data` member of an upstream answer's body; null if none.
+Json Data(const std::string& body) {
+  if (body.empty()) return nullptr;
+  Json answer = Json::parse(body, nullptr, false);
+  if (!answer.is_object()) return nullptr;
+  auto data = answer.find("data");
+  return data != answer.end() ? std::move(*data) : Json(nullptr);
+}
+
+// Changes is what a mutation changed: {"before": ..., "after": ...}, the
+// members that differ when the document before is known (a read-merge-
+// write), else the whole resource the answer holds.
+Json Changes(const CallContext& call) {
+  Json after = Data(call.answer_body());
+  if (call.before_body().empty()) {
+    Json changes = Json::object();
+    changes["before"] = nullptr;
+    changes["after"] = std::move(after);
+    return changes;
+  }
+  return audit::ChangedFields(Data(call.before_body()), after);
 }
 
 // Outcome is the record of how `call` ended.
@@ -69,35 +101,32 @@ Json Outcome(const CallContext& call, const absl::Status& status,
   record["upstream_status"] =
       upstream_status == 0 ? Json(nullptr) : Json(upstream_status);
   record["latency_us"] = absl::ToInt64Microseconds(latency);
-  record["cache"] = "miss";
-  if (!call.route().IsRead()) {
-    record["changes"] = audit::Redact(call.changes());
-  }
+  record["cache"] = std::string(call.cache_status());
+  if (!call.route().IsRead()) record["changes"] = audit::Redact(Changes(call));
   return record;
 }
 
 }  // namespace
 
-void CallAudit::BeforeUpstream(const std::shared_ptr<CallContext>& call,
-                               Done next) const {
-  if (call->route().IsRead()) {
-    if (reads_fail_closed_.load() && !log_->healthy()) {
-      std::move(next)(AuditUnavailable(
-          *call, absl::UnavailableError("its last write failed"),
-          "reads fail closed"));
-      return;
-    }
-    std::move(next)(absl::OkStatus());
-    return;
+absl::Status CallAudit::AdmitRead(const CallContext& call) const {
+  if (reads_fail_closed_.load() && !log_->healthy()) {
+    return AuditUnavailable(call,
+                            absl::UnavailableError("its last write failed"),
+                            "reads fail closed");
   }
+  return absl::OkStatus();
+}
+
+void CallAudit::Intent(const std::shared_ptr<CallContext>& call,
+                       Done written) const {
   log_->Append(Record(*call, "intent"), /*durable=*/true,
-               [call, next = std::move(next)](absl::Status written) mutable {
-                 if (!written.ok()) {
-                   std::move(next)(AuditUnavailable(
-                       *call, written, "nothing was sent upstream"));
+               [call, written = std::move(written)](absl::Status s) mutable {
+                 if (!s.ok()) {
+                   std::move(written)(
+                       AuditUnavailable(*call, s, "nothing was written upstream"));
                    return;
                  }
-                 std::move(next)(absl::OkStatus());
+                 std::move(written)(absl::OkStatus());
                });
 }
 

@@ -1,27 +1,30 @@
-// call_audit.h: the audit stages of the pipeline: a mutation's intent,
-// written and synced before its first upstream call, and every call's
+// call_audit.h: the AuditStage over the audit log: a mutation's intent,
+// written and synced before its first upstream write, and every call's
 // outcome record, which a mutation (and a read when reads fail closed) waits
 // for before the caller gets its answer.
 //
-//   audit.BeforeUpstream(call, [](absl::Status ok_to_call) {...});
-//   ...
+//   CallAudit audit(log, clock, config.audit());
+//   audit.Intent(call, [call](absl::Status written) {...});
 //   audit.Finish(call, status, [](absl::Status status) {...finish RPC...});
 //
 // A record holds: time, request_id, event ("intent" or "call"), principal,
 // peer, method, resource (the ids in the upstream path), account,
-// update_mask, code, message, upstream_status, latency_us, cache and, for
-// mutations, the changed fields before and after, redacted. Never a key, a
-// token or a write-only value.
+// update_mask, idempotency_key (operations that take one), code, message,
+// upstream_status, latency_us, cache and, for mutations, the changed fields
+// before and after, redacted. Never a key, a token or a write-only value.
+// The outcome record is built on the log's writer thread, off the answer's
+// path.
 #ifndef GATEWAY_SERVER_CALL_AUDIT_H_
 #define GATEWAY_SERVER_CALL_AUDIT_H_
 
 #include <atomic>
 #include <memory>
 
-#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/common/clock.h"
+#include "gateway/config/v1/config.pb.h"
+#include "gateway/server/audit_stage.h"
 #include "gateway/server/call_context.h"
 
 namespace gateway::server {
@@ -30,31 +33,25 @@ namespace gateway::server {
 //
 // Thread safety: all methods may be called concurrently. Callbacks run on
 // the audit log's writer thread or inline, and must not block.
-class CallAudit {
+class CallAudit final : public AuditStage {
  public:
-  using Done = absl::AnyInvocable<void(absl::Status) &&>;
-
   // `log` and `clock` are borrowed and must outlive this.
-  CallAudit(audit::AuditLog* log, const Clock* clock, bool reads_fail_closed)
-      : log_(log), clock_(clock), reads_fail_closed_(reads_fail_closed) {}
+  CallAudit(audit::AuditLog* log, const Clock* clock,
+            const config::v1::Audit& config)
+      : log_(log),
+        clock_(clock),
+        reads_fail_closed_(config.reads_fail_closed()) {}
 
-  // BeforeUpstream lets the call go upstream: a mutation once its intent is
-  // on disk; a read at once, unless the log is failing and reads fail
-  // closed. `next` gets OK or UNAVAILABLE ("audit trail unavailable").
-  void BeforeUpstream(const std::shared_ptr<CallContext>& call,
-                      Done next) const;
-
-  // Finish queues the call's outcome record (built later, on the log's
-  // writer thread, from `call`) and hands `status` to `done`:
-  // once the record is written for mutations and fail-closed reads (inline,
-  // at once, for other reads). If the record cannot be written, a read that
-  // fails closed gets UNAVAILABLE; anything else keeps its status (a
-  // mutation's intent is already on disk).
+  absl::Status AdmitRead(const CallContext& call) const override;
+  void Intent(const std::shared_ptr<CallContext>& call,
+              Done written) const override;
   void Finish(const std::shared_ptr<CallContext>& call, absl::Status status,
-              Done done) const;
+              Done done) const override;
 
-  // set_reads_fail_closed follows a configuration reload.
-  void set_reads_fail_closed(bool value) { reads_fail_closed_.store(value); }
+  // Reconfigure follows a configuration reload (audit.reads_fail_closed).
+  void Reconfigure(const config::v1::Audit& config) {
+    reads_fail_closed_.store(config.reads_fail_closed());
+  }
 
  private:
   audit::AuditLog* const log_;

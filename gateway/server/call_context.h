@@ -1,4 +1,4 @@
-// call_context.h: one RPC in flight, as the pipeline sees it.
+// call_context.h: one RPC in flight, as the pipeline's stages see it.
 //
 //   auto call = std::make_shared<CallContext>(
 //       route, std::move(request), std::move(response), now, deadline,
@@ -13,14 +13,22 @@
 #define GATEWAY_SERVER_CALL_CONTEXT_H_
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
-#include <mutex>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gateway/auth/access_policy.h"
 #include "gateway/common/json_codec.h"
-#include "gateway/common/rest_client.h"
+#include "gateway/common/update_locks.h"
+#include "gateway/common/write_only_values.h"
+#include "gateway/fieldmask/mask_plan.h"
 #include "gateway/translate/route_table.h"
 #include "google/protobuf/message.h"
 
@@ -35,12 +43,18 @@ struct Origin {
   std::string bearer_token;
 };
 
+// ResponseBytes is a serialized response message, shared (a cache can hand
+// the same bytes to many calls without copying them).
+using ResponseBytes = std::shared_ptr<const std::string>;
+
 // CallContext holds the request, the response being built, the deadline,
-// who is calling, and the upstream request to cancel if the caller cancels.
+// who is calling, what the stages learned, and how to cancel the step in
+// progress.
 //
-// Thread safety: TrackUpstream, Cancel and cancelled may be called from any
-// thread; everything else belongs to whichever stage runs (stages run one
-// after another, never concurrently).
+// Thread safety: Cancel, cancelled, BeginStep, TrackStep, OpenWriteGate,
+// AwaitWriteGate and the upstream status may be used from any thread;
+// everything else belongs to whichever stage runs (stages run one after
+// another, never concurrently).
 class CallContext {
  public:
   CallContext(const translate::Route* route,
@@ -62,6 +76,10 @@ class CallContext {
   absl::Time deadline() const { return deadline_; }
   const Origin& origin() const { return origin_; }
 
+  // The Idempotency-Key of the call's upstream writes when the caller sets
+  // none: the request id, so every attempt of this call carries the same.
+  const std::string& idempotency_key() const { return origin_.request_id; }
+
   // The authenticated principal and the upstream account it acts as; empty
   // until the access stage has run.
   const std::string& principal() const { return principal_; }
@@ -71,35 +89,69 @@ class CallContext {
   }
   void set_account(std::string account) { account_ = std::move(account); }
 
+  // The validated update mask of a call with an `update_mask`.
+  const std::optional<fieldmask::MaskPlan>& mask_plan() const {
+    return mask_plan_;
+  }
+  void set_mask_plan(fieldmask::MaskPlan plan) { mask_plan_ = std::move(plan); }
+
   // The HTTP status of the latest upstream answer; 0 if none came.
   int upstream_status() const { return upstream_status_.load(); }
   void set_upstream_status(int status) { upstream_status_.store(status); }
 
-  // changes: a mutation's changed fields, {"before": {...}, "after": {...}},
-  // for the audit record (redacted there); null when unknown.
-  const Json& changes() const { return changes_; }
-  void set_changes(Json changes) { changes_ = std::move(changes); }
+  // What a write did upstream, for the remember stage and the audit record:
+  // the body of the GET a read-merge-write started from (empty otherwise),
+  // the write-only values the written document carried (set when the
+  // exchange built that document; otherwise the request's resource was sent
+  // as it is), and the body of the final answer.
+  const std::string& before_body() const { return before_body_; }
+  void set_before_body(std::string body) { before_body_ = std::move(body); }
+  const std::optional<HeldValues>& sent_write_only() const {
+    return sent_write_only_;
+  }
+  void set_sent_write_only(HeldValues values) {
+    sent_write_only_ = std::move(values);
+  }
+  const std::string& answer_body() const { return answer_body_; }
+  void set_answer_body(std::string body) { answer_body_ = std::move(body); }
 
-  // TrackUpstream records the upstream request in flight; if the call was
-  // already cancelled, the request is cancelled at once.
-  void TrackUpstream(RestClient* client, RestClient::RequestId id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    client_ = client;
-    upstream_ = id;
-    if (cancelled_) client_->Cancel(upstream_);
+  // How the cache stage answered a read, for the audit record: "miss" unless
+  // the cache says otherwise. Points to a string literal.
+  absl::string_view cache_status() const { return cache_status_; }
+  void set_cache_status(absl::string_view status) { cache_status_ = status; }
+
+  // The serialized response, once the call succeeded.
+  const ResponseBytes& response_bytes() const { return response_bytes_; }
+  void set_response_bytes(ResponseBytes bytes) {
+    response_bytes_ = std::move(bytes);
   }
 
-  // Cancel aborts the upstream request in flight, and any started later.
-  void Cancel() {
-    std::lock_guard<std::mutex> lock(mu_);
-    cancelled_ = true;
-    if (client_ != nullptr) client_->Cancel(upstream_);
+  // Hold keeps `lease` until ReleaseHeld (or the end of the call): a
+  // read-merge-write holds its resource's lock until what it wrote is
+  // remembered.
+  void Hold(std::unique_ptr<UpdateLocks::Lease> lease) {
+    held_.push_back(std::move(lease));
   }
+  void ReleaseHeld() { held_.clear(); }
 
-  bool cancelled() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return cancelled_;
-  }
+  // The write gate opens once the call may write upstream (its audit intent
+  // is durable) or fails with why it may not. AwaitWriteGate runs `next`
+  // once it is open: inline if it already is, else inside OpenWriteGate.
+  // Each is called at most once.
+  void OpenWriteGate(absl::Status status);
+  void AwaitWriteGate(absl::AnyInvocable<void(absl::Status) &&> next);
+
+  // A cancellable step (an upstream request, a wait for a lock) in two
+  // moves: BeginStep before starting it, TrackStep with how to cancel it
+  // once started. TrackStep runs `cancel` at once if the call is already
+  // cancelled, and ignores it if a later step has begun meanwhile (the step
+  // finished and the pipeline moved on before TrackStep ran).
+  uint64_t BeginStep();
+  void TrackStep(uint64_t step, absl::AnyInvocable<void()> cancel);
+
+  // Cancel cancels the step in progress and any started later.
+  void Cancel();
+  bool cancelled() const;
 
  private:
   const translate::Route* const route_;
@@ -110,13 +162,21 @@ class CallContext {
   const Origin origin_;
   std::string principal_;
   std::string account_;
+  std::optional<fieldmask::MaskPlan> mask_plan_;
   std::atomic<int> upstream_status_{0};
-  Json changes_;
+  std::string before_body_;
+  std::optional<HeldValues> sent_write_only_;
+  std::string answer_body_;
+  absl::string_view cache_status_ = "miss";
+  ResponseBytes response_bytes_;
+  std::vector<std::unique_ptr<UpdateLocks::Lease>> held_;
 
-  mutable std::mutex mu_;
-  RestClient* client_ = nullptr;        // guarded by mu_
-  RestClient::RequestId upstream_ = 0;  // guarded by mu_
-  bool cancelled_ = false;              // guarded by mu_
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  uint64_t step_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::AnyInvocable<void()> cancel_step_ ABSL_GUARDED_BY(mu_);
+  std::optional<absl::Status> gate_ ABSL_GUARDED_BY(mu_);
+  absl::AnyInvocable<void(absl::Status) &&> gate_waiter_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace gateway::server

@@ -18,17 +18,21 @@
 #include "gateway/audit/audit_log.h"
 #include "gateway/auth/access_policy.h"
 #include "gateway/auth/credential_store.h"
-#include "gateway/common/clock.h"
 #include "gateway/common/status_macros.h"
-#include "gateway/fieldmask/write_only_store.h"
 #include "gateway/rest/curl_rest_client.h"
+#include "gateway/rest/upstream_client.h"
 #include "gateway/server/access_control.h"
+#include "gateway/server/cache_stage.h"
 #include "gateway/server/call_audit.h"
+#include "gateway/server/calls_in_flight.h"
 #include "gateway/server/contract_service.h"
+#include "gateway/server/pass_through_exchange.h"
 #include "gateway/server/pipeline.h"
+#include "gateway/server/read_merge_write_exchange.h"
 #include "gateway/server/unary_call.h"
-#include "gateway/server/update_flow.h"
-#include "gateway/server/upstream_caller.h"
+#include "gateway/server/upstream.h"
+#include "gateway/state/in_memory_update_locks.h"
+#include "gateway/state/in_memory_write_only_values.h"
 #include "gateway/translate/translator.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/time_util.h"
@@ -37,20 +41,6 @@ namespace gateway::server {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-// ReadSealKey reads updates.seal_key_file (64 hex digits); empty if unset.
-absl::StatusOr<std::string> ReadSealKey(const config::v1::Updates& updates) {
-  if (updates.seal_key_file().empty()) return std::string();
-  std::ifstream file(updates.seal_key_file());
-  std::string hex;
-  if (!file || !(file >> hex) || hex.size() != 64 ||
-      !absl::c_all_of(hex, [](char c) { return absl::ascii_isxdigit(c); })) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("updates.seal_key_file: ", updates.seal_key_file(),
-                     " must hold 64 hex digits"));
-  }
-  return absl::HexStringToBytes(hex);
-}
 
 // ReadFile reads a whole PEM file named by `field` of the configuration.
 absl::StatusOr<std::string> ReadFile(const std::string& path,
@@ -98,19 +88,21 @@ std::vector<std::string> AccountNames(const config::v1::GatewayConfig& config) {
 // Parts are declared in construction order; they are destroyed in reverse,
 // so the gRPC server stops before anything its calls use goes away.
 struct Gateway::Parts {
-  SystemClock clock;
+  Dependencies dependencies;
   ConfigSource reload;
   std::unique_ptr<auth::CredentialStore> credentials;
   std::unique_ptr<audit::AuditLog> audit_log;
   std::unique_ptr<AccessControl> access;
   std::unique_ptr<CallAudit> audit;
-  std::unique_ptr<RestClient> upstream;
+  std::unique_ptr<RestClient> upstream_client;
   std::unique_ptr<translate::Translator> translator;
-  std::unique_ptr<UpstreamCaller> caller;
-  std::unique_ptr<fieldmask::WriteOnlyStore> write_only;
-  std::unique_ptr<UpdateFlow> updates;
+  std::unique_ptr<Upstream> upstream;
+  PassThroughCache cache;
+  std::unique_ptr<PassThroughExchange> pass_through;
+  std::unique_ptr<ReadMergeWriteExchange> read_merge_write;
   std::unique_ptr<Pipeline> pipeline;
   absl::Duration default_timeout;
+  CallsInFlight in_flight;
   std::vector<std::unique_ptr<ContractService>> services;
   std::unique_ptr<grpc::Server> server;
 
@@ -121,9 +113,24 @@ struct Gateway::Parts {
   absl::Mutex reload_call_mu;  // one Reload at a time
 };
 
+absl::StatusOr<Gateway::Dependencies> Gateway::DefaultDependencies(
+    const config::v1::GatewayConfig& config) {
+  Dependencies dependencies;
+  dependencies.clock = std::make_unique<SystemClock>();
+  ASSIGN_OR_RETURN(dependencies.transport,
+                   rest::CurlRestClient::Create(config.upstream()));
+  dependencies.update_locks = std::make_unique<state::InMemoryUpdateLocks>();
+  ASSIGN_OR_RETURN(dependencies.write_only,
+                   state::InMemoryWriteOnlyValues::Create(config.updates()));
+  return dependencies;
+}
+
 absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
-    const config::v1::GatewayConfig& config, ConfigSource reload) {
+    const config::v1::GatewayConfig& config, Dependencies dependencies,
+    ConfigSource reload) {
   auto parts = std::make_unique<Parts>();
+  parts->dependencies = std::move(dependencies);
+  const Clock* clock = parts->dependencies.clock.get();
   parts->reload = std::move(reload);
   const auto& upstream = config.upstream();
   ASSIGN_OR_RETURN(parts->credentials,
@@ -132,48 +139,44 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
       std::unique_ptr<auth::AccessPolicy> policy,
       auth::AccessPolicy::Create(config.callers(), AccountNames(config)));
   parts->access = std::make_unique<AccessControl>(std::move(policy));
-  audit::AuditOptions audit_options;
-  audit_options.directory = config.audit().directory();
-  audit_options.max_file_bytes = config.audit().max_file_bytes();
   ASSIGN_OR_RETURN(parts->audit_log,
-                   audit::AuditLog::Open(audit_options, &parts->clock));
-  parts->audit =
-      std::make_unique<CallAudit>(parts->audit_log.get(), &parts->clock,
-                                  config.audit().reads_fail_closed());
-  rest::CurlRestClient::Options rest_options;
-  rest_options.base_url = upstream.base_url();
-  rest_options.max_connections = upstream.max_connections();
-  rest_options.connect_timeout = absl::Milliseconds(
-      TimeUtil::DurationToMilliseconds(upstream.connect_timeout()));
-  ASSIGN_OR_RETURN(parts->upstream, rest::CurlRestClient::Create(rest_options));
+                   audit::AuditLog::Open(config.audit(), clock));
+  parts->audit = std::make_unique<CallAudit>(parts->audit_log.get(), clock,
+                                             config.audit());
+  parts->upstream_client = rest::ComposeUpstream(
+      std::move(parts->dependencies.transport), parts->credentials.get(),
+      upstream);
   ASSIGN_OR_RETURN(auto services, translate::ContractServices());
   ASSIGN_OR_RETURN(parts->translator, translate::Translator::Create(services));
-  parts->caller = std::make_unique<UpstreamCaller>(
-      parts->upstream.get(), parts->credentials.get(), upstream.api_version());
-  ASSIGN_OR_RETURN(std::string seal_key, ReadSealKey(config.updates()));
-  ASSIGN_OR_RETURN(parts->write_only,
-                   fieldmask::WriteOnlyStore::Create(std::move(seal_key)));
-  parts->updates = std::make_unique<UpdateFlow>(
-      parts->translator.get(), parts->caller.get(), parts->audit.get(),
-      parts->write_only.get(),
-      config.updates().write_only_policy() == config::v1::Updates::REFUSE
-          ? fieldmask::WriteOnlyPolicy::kRefuse
-          : fieldmask::WriteOnlyPolicy::kResendHeld,
-      &parts->clock);
-  parts->pipeline = std::make_unique<Pipeline>(
-      parts->translator.get(), parts->access.get(), parts->audit.get(),
-      parts->caller.get(), parts->updates.get(), &parts->clock);
+  parts->upstream = std::make_unique<Upstream>(
+      parts->upstream_client.get(), parts->translator.get(), clock);
+  parts->pass_through = std::make_unique<PassThroughExchange>(
+      parts->translator.get(), parts->upstream.get());
+  parts->read_merge_write = std::make_unique<ReadMergeWriteExchange>(
+      parts->translator.get(), parts->upstream.get(),
+      parts->dependencies.update_locks.get(),
+      parts->dependencies.write_only.get(), config.updates());
+  Pipeline::Stages stages;
+  stages.translator = parts->translator.get();
+  stages.access = parts->access.get();
+  stages.audit = parts->audit.get();
+  stages.cache = &parts->cache;
+  stages.pass_through = parts->pass_through.get();
+  stages.read_merge_write = parts->read_merge_write.get();
+  stages.write_only = parts->dependencies.write_only.get();
+  parts->pipeline = std::make_unique<Pipeline>(stages, config.updates());
   parts->default_timeout = absl::Milliseconds(
       TimeUtil::DurationToMilliseconds(upstream.default_timeout()));
 
   const Pipeline* pipeline = parts->pipeline.get();
   absl::Duration default_timeout = parts->default_timeout;
+  CallsInFlight* in_flight = &parts->in_flight;
   UnaryHandler handler =
-      [pipeline, default_timeout](
+      [pipeline, default_timeout, clock, in_flight](
           const translate::Route& route, grpc::CallbackServerContext* context,
           const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
-        return StartUnaryCall(pipeline, route, default_timeout, context,
-                              request, response);
+        return StartUnaryCall(pipeline, route, default_timeout, clock,
+                              in_flight, context, request, response);
       };
   std::vector<std::string> names;
   for (const auto* service : services) {
@@ -236,7 +239,7 @@ absl::Status Gateway::Reload() {
     // Replace reads every key file again, rotated ones included.
     RETURN_IF_ERROR(parts.credentials->Replace(config.accounts()));
     parts.access->Replace(std::move(policy));
-    parts.audit->set_reads_fail_closed(config.audit().reads_fail_closed());
+    parts.audit->Reconfigure(config.audit());
     return absl::OkStatus();
   };
   absl::Status reloaded = parts.reload ? reload_config() : absl::OkStatus();
@@ -252,6 +255,10 @@ Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 Gateway::~Gateway() { Shutdown(absl::Now()); }
 
 std::string Gateway::address() const { return absl::StrCat(host_, ":", port_); }
+
+bool Gateway::AwaitCallsInFlight(int n, absl::Duration timeout) const {
+  return parts_->in_flight.Await(n, timeout);
+}
 
 void Gateway::FlushAudit() {
   absl::Notification flushed;

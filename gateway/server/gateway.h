@@ -1,18 +1,22 @@
 // gateway.h: builds and runs the whole gateway from its configuration; the
 // same bootstrap serves main() and the integration tests.
 //
+//   ASSIGN_OR_RETURN(Gateway::Dependencies deps,
+//                    Gateway::DefaultDependencies(config));
 //   ASSIGN_OR_RETURN(std::unique_ptr<Gateway> gateway,
-//                    Gateway::Start(config, [path] { return LoadConfig(path);
-//                    }));
+//                    Gateway::Start(config, std::move(deps),
+//                                   [path] { return LoadConfig(path); }));
 //   std::cout << "listening on " << gateway->address();
 //   ...
 //   gateway->Shutdown(absl::Now() + absl::Seconds(10));
 //
 // It wires the listener (TLS, mutual TLS or loopback plaintext), the upstream
-// client, the credential store, the access policy, the audit trail, the
-// translator, the pipeline and one gRPC service per contract service, plus
-// grpc.health.v1 and server reflection. Only this file knows how the pieces
-// fit together. Every `reload_interval` it re-reads the key files and the
+// client (the injected transport under the decorators of
+// rest::ComposeUpstream), the credential store, the access policy, the audit
+// trail, the translator, the exchanges, the pipeline and one gRPC service
+// per contract service, plus grpc.health.v1 and server reflection. Only this
+// file knows how the pieces fit together; what they run on (clock,
+// transport, state stores) is injected. Every `reload_interval` it re-reads the key files and the
 // configuration (accounts, callers, audit.reads_fail_closed).
 #ifndef GATEWAY_SERVER_GATEWAY_H_
 #define GATEWAY_SERVER_GATEWAY_H_
@@ -26,6 +30,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/common/clock.h"
+#include "gateway/common/rest_client.h"
+#include "gateway/common/update_locks.h"
+#include "gateway/common/write_only_values.h"
 #include "gateway/config/v1/config.pb.h"
 
 namespace gateway::server {
@@ -40,11 +48,28 @@ class Gateway {
   using ConfigSource =
       std::function<absl::StatusOr<config::v1::GatewayConfig>()>;
 
+  // Dependencies are what the gateway runs on; Start takes them over.
+  struct Dependencies {
+    std::unique_ptr<Clock> clock;
+    // The upstream transport: the bottom of the RestClient stack, under the
+    // decorators the gateway adds (credentials, ...).
+    std::unique_ptr<RestClient> transport;
+    std::unique_ptr<UpdateLocks> update_locks;
+    std::unique_ptr<WriteOnlyValues> write_only;
+  };
+
+  // DefaultDependencies are the production ones for `config`: the system
+  // clock, the libcurl transport (upstream), and the in-memory update locks
+  // and write-only values (updates).
+  static absl::StatusOr<Dependencies> DefaultDependencies(
+      const config::v1::GatewayConfig& config);
+
   // Start builds everything and starts serving; errors name what is wrong
   // (a config field, an unreadable key file, a port in use). Without a
   // `reload` source only the key files are re-read.
   static absl::StatusOr<std::unique_ptr<Gateway>> Start(
-      const config::v1::GatewayConfig& config, ConfigSource reload = nullptr);
+      const config::v1::GatewayConfig& config, Dependencies dependencies,
+      ConfigSource reload = nullptr);
 
   ~Gateway();
   Gateway(const Gateway&) = delete;
@@ -63,6 +88,10 @@ class Gateway {
   // now (the reload loop calls it every reload_interval). On error the
   // current configuration stays and the error says why.
   absl::Status Reload();
+
+  // AwaitCallsInFlight blocks until exactly `n` contract calls are in
+  // flight (received and not yet done with); false after `timeout`.
+  bool AwaitCallsInFlight(int n, absl::Duration timeout) const;
 
   // FlushAudit returns once the audit records of every call answered so far
   // are written (a read's record may still be queued when it is answered).

@@ -3,91 +3,171 @@
 #include <string>
 #include <utility>
 
-namespace gateway::server {
+#include "gateway/fieldmask/document_merge.h"
+#include "gateway/fieldmask/mask_plan.h"
+#include "gateway/fieldmask/write_only_fields.h"
+#include "gateway/translate/request_builder.h"
+#include "google/protobuf/field_mask.pb.h"
 
-void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
-  // Every call ends in the audit stage, whatever stage it ends in.
-  Done finish = [this, call,
-                 done = std::move(done)](absl::Status status) mutable {
-    audit_->Finish(call, std::move(status), std::move(done));
-  };
-  if (absl::Status admitted = access_->Admit(*call); !admitted.ok()) {
-    std::move(finish)(std::move(admitted));
-    return;
+namespace gateway::server {
+namespace {
+
+using google::protobuf::Message;
+using translate::Route;
+
+// WrittenId is the id of the resource a write's answer holds (`data.id`);
+// empty when it holds none.
+std::string WrittenId(const Message& response) {
+  const auto* data = response.GetDescriptor()->FindFieldByName("data");
+  if (data == nullptr || data->message_type() == nullptr ||
+      data->is_repeated()) {
+    return "";
   }
-  const translate::Route& route = call->route();
-  if (route.update_mask != nullptr) {
-    updates_->Run(std::move(call), std::move(finish));
-    return;
+  const Message& resource = response.GetReflection()->GetMessage(response, data);
+  const auto* id = resource.GetDescriptor()->FindFieldByName("id");
+  if (id == nullptr || id->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
+      id->is_repeated()) {
+    return "";
   }
-  if (absl::Status valid = translator_->Validate(route, call->request());
-      !valid.ok()) {
-    std::move(finish)(std::move(valid));
-    return;
-  }
-  absl::StatusOr<HttpRequest> http =
-      translator_->ToHttp(route, call->request());
-  if (!http.ok()) {
-    std::move(finish)(http.status());
-    return;
-  }
-  if (absl::Status prepared = upstream_->Prepare(*call, *http);
-      !prepared.ok()) {
-    std::move(finish)(std::move(prepared));
-    return;
-  }
-  std::shared_ptr<CallContext> audited = call;
-  audit_->BeforeUpstream(
-      audited, [this, call = std::move(call), http = *std::move(http),
-                finish = std::move(finish)](absl::Status cleared) mutable {
-        if (!cleared.ok()) {
-          std::move(finish)(std::move(cleared));
-          return;
-        }
-        Send(std::move(call), std::move(http), std::move(finish));
-      });
+  return resource.GetReflection()->GetString(resource, id);
 }
 
-void Pipeline::Send(std::shared_ptr<CallContext> call, HttpRequest http,
-                    Done done) const {
-  upstream_->Send(
-      call, std::move(http),
-      [this, call,
-       done = std::move(done)](absl::StatusOr<HttpResponse> answer) mutable {
-        const translate::Route& route = call->route();
-        if (!answer.ok()) {
-          std::move(done)(
-              translator_->FromTransportError(route, answer.status()));
-          return;
-        }
-        absl::StatusOr<Json> body = translator_->FromHttp(
-            route, *answer, &call->response(), clock_->Now());
-        if (!body.ok() || route.IsRead()) {
-          std::move(done)(body.status());
-          return;
-        }
-        Json after = nullptr;
-        if (auto data = body->find("data"); data != body->end()) {
-          auto id = data->find("id");
-          if (route.resource != nullptr && id != data->end() &&
-              id->is_string()) {
-            // A write carried a resource: remember its write-only fields for
-            // later partial updates.
-            const auto& request = call->request();
-            updates_->RememberWrite(
-                route,
-                translator_->codec().ToJson(request.GetReflection()->GetMessage(
-                    request, route.resource->descriptor)),
-                id->get<std::string>());
+}  // namespace
+
+void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
+  if (absl::Status admitted = stages_.access->Admit(*call); !admitted.ok()) {
+    return Finish(call, std::move(admitted), std::move(done));
+  }
+  if (absl::Status valid = Validate(*call); !valid.ok()) {
+    return Finish(call, std::move(valid), std::move(done));
+  }
+  if (call->route().IsRead()) {
+    if (absl::Status admitted = stages_.audit->AdmitRead(*call);
+        !admitted.ok()) {
+      return Finish(call, std::move(admitted), std::move(done));
+    }
+    std::shared_ptr<CallContext> reading = call;
+    stages_.cache->Read(
+        reading,
+        [this, call](CacheStage::Answered answered) mutable {
+          Fetch(std::move(call), std::move(answered));
+        },
+        [this, call, done = std::move(done)](
+            absl::StatusOr<ResponseBytes> bytes) mutable {
+          if (!bytes.ok()) {
+            return Finish(call, std::move(bytes).status(), std::move(done));
           }
-          after = std::move(*data);
-        }
-        Json changes = Json::object();
-        changes["before"] = nullptr;
-        changes["after"] = std::move(after);  // no copy of the document
-        call->set_changes(std::move(changes));
-        std::move(done)(absl::OkStatus());
-      });
+          call->set_response_bytes(*std::move(bytes));
+          Finish(call, absl::OkStatus(), std::move(done));
+        });
+    return;
+  }
+  stages_.audit->Intent(call, [call](absl::Status written) {
+    call->OpenWriteGate(std::move(written));
+  });
+  std::shared_ptr<CallContext> writing = call;
+  Fetch(std::move(writing), [this, call, done = std::move(done)](
+                                absl::StatusOr<ResponseBytes> bytes) mutable {
+    if (!bytes.ok()) {
+      return Finish(call, std::move(bytes).status(), std::move(done));
+    }
+    call->set_response_bytes(*std::move(bytes));
+    stages_.cache->Written(*call);
+    Remember(call, [this, call, done = std::move(done)](absl::Status) mutable {
+      // A value that could not be remembered makes a later partial update
+      // refuse rather than guess; the write itself succeeded.
+      Finish(call, absl::OkStatus(), std::move(done));
+    });
+  });
+}
+
+absl::Status Pipeline::Validate(CallContext& call) const {
+  const Route& route = call.route();
+  const Message& request = call.request();
+  if (route.update_mask == nullptr) {
+    return stages_.translator->Validate(route, request);
+  }
+  const auto* r = request.GetReflection();
+  const auto& mask = static_cast<const google::protobuf::FieldMask&>(
+      r->GetMessage(request, route.update_mask->descriptor));
+  absl::StatusOr<fieldmask::MaskPlan> plan = fieldmask::PlanMask(
+      mask, r->GetMessage(request, route.resource->descriptor),
+      stages_.translator->routes().schema());
+  if (!plan.ok()) return plan.status();
+  translate::ValidationOptions options;
+  options.skip_required_in_body = true;  // checked on the merged document
+  if (absl::Status valid =
+          stages_.translator->Validate(route, request, options);
+      !valid.ok()) {
+    return valid;
+  }
+  call.set_mask_plan(*std::move(plan));
+  return absl::OkStatus();
+}
+
+void Pipeline::Fetch(std::shared_ptr<CallContext> call,
+                     CacheStage::Answered answered) const {
+  const Exchange& exchange = call->route().update_mask != nullptr
+                                 ? *stages_.read_merge_write
+                                 : *stages_.pass_through;
+  std::shared_ptr<CallContext> exchanging = call;
+  exchange.Run(std::move(exchanging),
+               [this, call, answered = std::move(answered)](
+                   absl::StatusOr<HttpResponse> answer) mutable {
+                 if (!answer.ok()) {
+                   std::move(answered)(std::move(answer).status());
+                   return;
+                 }
+                 const Route& route = call->route();
+                 if (absl::Status translated = stages_.translator->FromHttp(
+                         route, *answer, &call->response());
+                     !translated.ok()) {
+                   std::move(answered)(std::move(translated));
+                   return;
+                 }
+                 if (!route.IsRead()) {
+                   call->set_answer_body(std::move(answer->body));
+                 }
+                 std::move(answered)(std::make_shared<const std::string>(
+                     call->response().SerializeAsString()));
+               });
+}
+
+void Pipeline::Remember(const std::shared_ptr<CallContext>& call,
+                        Done next) const {
+  const Route& route = call->route();
+  if (route.http_method == "DELETE") {
+    stages_.write_only->Forget(
+        translate::ResourceId(route, call->request()), std::move(next));
+    return;
+  }
+  if (route.resource == nullptr || !remember_write_only_) {
+    return std::move(next)(absl::OkStatus());
+  }
+  const WireSchema& schema = stages_.translator->routes().schema();
+  const MessageInfo* info =
+      schema.Message(route.resource->descriptor->message_type());
+  std::vector<fieldmask::FieldChain> chains =
+      fieldmask::WriteOnlyChains(*info, schema);
+  std::string id = WrittenId(call->response());
+  if (chains.empty() || id.empty()) return std::move(next)(absl::OkStatus());
+  HeldValues sent;
+  if (call->sent_write_only().has_value()) {
+    sent = *call->sent_write_only();
+  } else {
+    const Message& request = call->request();
+    sent = fieldmask::SentValues(
+        chains, stages_.translator->codec().ToJson(
+                    request.GetReflection()->GetMessage(
+                        request, route.resource->descriptor)));
+  }
+  stages_.write_only->Remember(id, std::move(sent), std::move(next));
+}
+
+void Pipeline::Finish(const std::shared_ptr<CallContext>& call,
+                      absl::Status status, Done done) const {
+  call->ReleaseHeld();
+  stages_.audit->Finish(call, std::move(status), std::move(done));
 }
 
 }  // namespace gateway::server

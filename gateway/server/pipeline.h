@@ -1,19 +1,23 @@
 // pipeline.h: the one place that knows the order of the stages every RPC
 // goes through.
 //
-//   authenticate -> authorize -> validate -> cache/coalesce -> translate ->
-//   upstream (deadline, cancellation) -> translate back -> cache store ->
-//   audit -> finish
+//   authenticate -> authorize -> validate -> (read) cache -> exchange ->
+//   translate back -> (write) remember or invalidate -> audit -> finish
 //
-// Partial updates (RPCs with an `update_mask`) take UpdateFlow as their
-// upstream stage: per resource, one fresh GET, a merge, one PUT. A
-// mutation's audit intent is on disk before its first upstream call, and
-// every call, refused ones included, ends with its audit record. The cache
-// slots in here when its issue lands; nothing else in the gateway orders the
-// stages.
+// The exchange is a strategy the pipeline picks per RPC and otherwise does
+// not know: pass-through (one request) for every RPC but partial updates,
+// read-merge-write (lock, GET, merge, PUT) for RPCs with an `update_mask`.
+// A mutation's audit intent is started when its exchange starts, and the
+// exchange's first upstream write waits for it to be durable (so the GET of
+// a partial update overlaps the intent's sync). Every call, refused ones
+// included, ends with its audit record; nothing else in the gateway orders
+// these stages.
 //
-//   Pipeline pipeline(translator, access, audit, upstream, updates, clock);
-//   pipeline.Run(call, [](absl::Status status) { ...finish the RPC... });
+//   Pipeline pipeline({.translator = ..., .access = ..., ...},
+//                     config.updates());
+//   pipeline.Run(call, [](absl::Status status) {
+//     ...finish the RPC with call->response_bytes() when OK...
+//   });
 #ifndef GATEWAY_SERVER_PIPELINE_H_
 #define GATEWAY_SERVER_PIPELINE_H_
 
@@ -21,12 +25,13 @@
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
-#include "gateway/common/clock.h"
+#include "gateway/common/write_only_values.h"
+#include "gateway/config/v1/config.pb.h"
 #include "gateway/server/access_control.h"
-#include "gateway/server/call_audit.h"
+#include "gateway/server/audit_stage.h"
+#include "gateway/server/cache_stage.h"
 #include "gateway/server/call_context.h"
-#include "gateway/server/update_flow.h"
-#include "gateway/server/upstream_caller.h"
+#include "gateway/server/exchange.h"
 #include "gateway/translate/translator.h"
 
 namespace gateway::server {
@@ -34,38 +39,44 @@ namespace gateway::server {
 // Pipeline serves calls. It holds no per-call state.
 //
 // Thread safety: Run may be called concurrently. `done` runs exactly once,
-// after the call's audit record is queued (written, for mutations), inline
-// or on the upstream transport's or the audit log's thread; it must not
-// block.
+// after the call's audit record is queued (written, for mutations): inline,
+// or on the thread of the step that ended the call; it must not block.
 class Pipeline {
  public:
   using Done = absl::AnyInvocable<void(absl::Status) &&>;
 
-  // All pointers are borrowed and must outlive the pipeline.
-  Pipeline(const translate::Translator* translator, const AccessControl* access,
-           const CallAudit* audit, const UpstreamCaller* upstream,
-           UpdateFlow* updates, const Clock* clock)
-      : translator_(translator),
-        access_(access),
-        audit_(audit),
-        upstream_(upstream),
-        updates_(updates),
-        clock_(clock) {}
+  // Stages are the pipeline's collaborators, borrowed: they must outlive it.
+  struct Stages {
+    const translate::Translator* translator = nullptr;
+    const AccessControl* access = nullptr;
+    const AuditStage* audit = nullptr;
+    CacheStage* cache = nullptr;
+    const Exchange* pass_through = nullptr;
+    const Exchange* read_merge_write = nullptr;
+    WriteOnlyValues* write_only = nullptr;
+  };
 
-  // Run serves `call`; its response is filled when `done` gets OK.
+  Pipeline(const Stages& stages, const config::v1::Updates& updates)
+      : stages_(stages),
+        remember_write_only_(updates.write_only_policy() !=
+                             config::v1::Updates::REFUSE) {}
+
+  // Run serves `call`; call->response_bytes() holds the answer when `done`
+  // gets OK.
   void Run(std::shared_ptr<CallContext> call, Done done) const;
 
  private:
-  // Send is the upstream stage of a call without an update_mask.
-  void Send(std::shared_ptr<CallContext> call, HttpRequest http,
-            Done done) const;
+  absl::Status Validate(CallContext& call) const;
+  // Fetch runs the exchange and translates its answer back.
+  void Fetch(std::shared_ptr<CallContext> call,
+             CacheStage::Answered answered) const;
+  // Remember keeps what a successful write means for later calls.
+  void Remember(const std::shared_ptr<CallContext>& call, Done next) const;
+  void Finish(const std::shared_ptr<CallContext>& call, absl::Status status,
+              Done done) const;
 
-  const translate::Translator* const translator_;
-  const AccessControl* const access_;
-  const CallAudit* const audit_;
-  const UpstreamCaller* const upstream_;
-  UpdateFlow* const updates_;
-  const Clock* const clock_;
+  const Stages stages_;
+  const bool remember_write_only_;
 };
 
 }  // namespace gateway::server

@@ -1,6 +1,5 @@
 #include "gateway/server/unary_call.h"
 
-#include <grpcpp/impl/codegen/proto_utils.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 
 #include <algorithm>
@@ -65,11 +64,25 @@ Origin OriginOf(const grpc::CallbackServerContext& context) {
   return origin;
 }
 
+// SliceOf wraps shared bytes in a slice without copying them; the slice
+// keeps them alive.
+grpc::Slice SliceOf(const ResponseBytes& bytes) {
+  auto* owner = new ResponseBytes(bytes);
+  return grpc::Slice(
+      grpc_slice_new_with_user_data(
+          const_cast<char*>(bytes->data()), bytes->size(),
+          [](void* owner) { delete static_cast<ResponseBytes*>(owner); },
+          owner),
+      grpc::Slice::STEAL_REF);
+}
+
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
   UnaryCall(const translate::Route& route, absl::Time started,
-            absl::Time deadline, Origin origin, grpc::ByteBuffer* response)
-      : response_(response),
+            absl::Time deadline, Origin origin, CallsInFlight* in_flight,
+            grpc::ByteBuffer* response)
+      : in_flight_(in_flight),
+        response_(response),
         call_(std::make_shared<CallContext>(
             &route, NewMessage(route.method->input_type()),
             NewMessage(route.method->output_type()), started, deadline,
@@ -89,23 +102,25 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   }
 
   void OnCancel() override { call_->Cancel(); }
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    in_flight_->Leave();
+    delete this;
+  }
 
  private:
-  // Complete serializes the response (on success) and finishes the call;
-  // after Finish, gRPC may delete this reactor at any time.
+  // Complete answers with the response bytes (on success) and finishes the
+  // call; after Finish, gRPC may delete this reactor at any time.
   void Complete(const absl::Status& status) {
     if (status.ok()) {
-      bool own_buffer = false;
-      grpc::Status serialized =
-          grpc::SerializationTraits<google::protobuf::Message>::Serialize(
-              call_->response(), response_, &own_buffer);
-      Finish(serialized);
+      grpc::Slice slice = SliceOf(call_->response_bytes());
+      *response_ = grpc::ByteBuffer(&slice, 1);
+      Finish(grpc::Status::OK);
       return;
     }
     Finish(ToGrpcStatus(status));
   }
 
+  CallsInFlight* const in_flight_;
   grpc::ByteBuffer* const response_;
   const std::shared_ptr<CallContext> call_;
 };
@@ -115,17 +130,20 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
 grpc::ServerUnaryReactor* StartUnaryCall(const Pipeline* pipeline,
                                          const translate::Route& route,
                                          absl::Duration default_timeout,
+                                         const Clock* clock,
+                                         CallsInFlight* in_flight,
                                          grpc::CallbackServerContext* context,
                                          const grpc::ByteBuffer* request,
                                          grpc::ByteBuffer* response) {
-  absl::Time now = absl::Now();
-  absl::Time deadline = now + default_timeout;
+  absl::Time deadline = absl::Now() + default_timeout;
   if (context->deadline() != std::chrono::system_clock::time_point::max()) {
     deadline = std::min(deadline, absl::FromChrono(context->deadline()));
   }
   Origin origin = OriginOf(*context);
   context->AddInitialMetadata("x-request-id", origin.request_id);
-  auto* call = new UnaryCall(route, now, deadline, std::move(origin), response);
+  in_flight->Enter();
+  auto* call = new UnaryCall(route, clock->Now(), deadline, std::move(origin),
+                             in_flight, response);
   call->Start(*pipeline, request);
   return call;
 }

@@ -185,6 +185,8 @@ absl::Status UpstreamHttpError(const Route& route, const WireSchema& schema,
 
 absl::Status UpstreamTransportError(const Route& route,
                                     const absl::Status& transport) {
+  google::rpc::ErrorInfo refusal;
+  if (GetDetail(transport, &refusal)) return transport;  // already explained
   std::map<std::string, std::string> metadata = {
       {"operation", route.operation_id}};
   std::string message =

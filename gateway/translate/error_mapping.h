@@ -39,7 +39,9 @@ namespace gateway::translate {
 absl::Status UpstreamHttpError(const Route& route, const WireSchema& schema,
                                const HttpResponse& response, absl::Time now);
 
-// UpstreamTransportError maps a RestClient failure (no HTTP answer).
+// UpstreamTransportError maps a RestClient failure (no HTTP answer). A
+// failure that already carries an ErrorInfo (a decorator's refusal, e.g.
+// missing credentials) is returned as it is.
 absl::Status UpstreamTransportError(const Route& route,
                                     const absl::Status& transport);
 

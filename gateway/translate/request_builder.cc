@@ -63,55 +63,102 @@ std::string PathFor(const Route& route, const Message& request) {
   return path;
 }
 
-absl::StatusOr<HttpRequest> BuildHttpRequest(const Route& route,
-                                             const Message& request,
-                                             const JsonCodec& codec) {
+std::string ResourceId(const Route& route, const Message& request) {
+  for (auto it = route.path.rbegin(); it != route.path.rend(); ++it) {
+    if (it->field != nullptr) return PathValue(*it->field, request);
+  }
+  return "";
+}
+
+namespace {
+
+// Build builds the request; `resource`, when not null, replaces the
+// request's resource in the body.
+absl::StatusOr<HttpRequest> Build(const Route& route, const Message& request,
+                                  const JsonCodec& codec,
+                                  absl::string_view idempotency_key,
+                                  Json* resource) {
   HttpRequest http;
   http.method = route.http_method;
   std::string query;
-  Json fields = codec.FieldsToJson(request, route.query_fields);
-  for (const FieldInfo* field : route.query_fields) {
-    auto it = fields.find(field->wire_name);
-    if (it == fields.end()) continue;
-    if (field->rules.query_json()) {
-      AppendQuery(query, field->wire_name, Dump(*it));
-    } else if (it->is_array()) {
-      for (const Json& item : *it) {
-        AppendQuery(query, field->wire_name, ScalarText(item));
+  if (!route.query_fields.empty()) {
+    Json fields = codec.FieldsToJson(request, route.query_fields);
+    for (const FieldInfo* field : route.query_fields) {
+      auto it = fields.find(field->wire_name);
+      if (it == fields.end()) continue;
+      if (field->rules.query_json()) {
+        AppendQuery(query, field->wire_name, Dump(*it));
+      } else if (it->is_array()) {
+        for (const Json& item : *it) {
+          AppendQuery(query, field->wire_name, ScalarText(item));
+        }
+      } else if (it->is_object()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("contract error: query field ", field->wire_name,
+                         " is an object but not query_json"));
+      } else {
+        AppendQuery(query, field->wire_name, ScalarText(*it));
       }
-    } else if (it->is_object()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("contract error: query field ", field->wire_name,
-                       " is an object but not query_json"));
-    } else {
-      AppendQuery(query, field->wire_name, ScalarText(*it));
     }
   }
   http.target = absl::StrCat(PathFor(route, request), query);
 
-  Json headers = codec.FieldsToJson(request, route.header_fields);
+  const Reflection* r = request.GetReflection();
   for (const FieldInfo* field : route.header_fields) {
-    auto it = headers.find(field->wire_name);
-    if (it != headers.end()) {
-      http.headers.emplace_back(field->rules.header(), ScalarText(*it));
+    if (r->HasField(request, field->descriptor)) {
+      http.headers.emplace_back(
+          field->rules.header(),
+          ScalarText(codec.FieldToJson(request, *field)));
+    } else if (field == route.idempotency_key && !idempotency_key.empty()) {
+      http.headers.emplace_back(field->rules.header(),
+                                std::string(idempotency_key));
     }
   }
 
-  const Reflection* r = request.GetReflection();
+  Json body;
   switch (route.body) {
     case Route::Body::kNone:
-      break;
+      return http;
     case Route::Body::kField:
-      http.body = r->HasField(request, route.body_field->descriptor)
-                      ? Dump(codec.ToJson(r->GetMessage(
-                            request, route.body_field->descriptor)))
-                      : "{}";
+      if (resource != nullptr) {
+        body = std::move(*resource);
+      } else if (r->HasField(request, route.body_field->descriptor)) {
+        body = codec.ToJson(r->GetMessage(request, route.body_field->descriptor));
+      } else {
+        body = Json::object();
+      }
+      for (const std::string& member : route.body_omits) body.erase(member);
       break;
     case Route::Body::kRemainingFields:
-      http.body = Dump(codec.FieldsToJson(request, route.body_fields));
+      body = codec.FieldsToJson(request, route.body_fields);
+      if (resource != nullptr) {
+        body[route.resource->wire_name] = std::move(*resource);
+      }
+      if (route.resource != nullptr) {
+        if (auto it = body.find(route.resource->wire_name);
+            it != body.end() && it->is_object()) {
+          for (const std::string& member : route.body_omits) it->erase(member);
+        }
+      }
       break;
   }
+  http.body = Dump(body);
   return http;
+}
+
+}  // namespace
+
+absl::StatusOr<HttpRequest> BuildHttpRequest(const Route& route,
+                                             const Message& request,
+                                             const JsonCodec& codec,
+                                             absl::string_view idempotency_key) {
+  return Build(route, request, codec, idempotency_key, nullptr);
+}
+
+absl::StatusOr<HttpRequest> BuildHttpRequestWith(
+    const Route& route, const Message& request, const JsonCodec& codec,
+    absl::string_view idempotency_key, Json resource) {
+  return Build(route, request, codec, idempotency_key, &resource);
 }
 
 }  // namespace gateway::translate

@@ -7,8 +7,8 @@
 // Path variables are percent-encoded; query parameters are sent for set
 // fields only (repeated fields once per value, `query_json` fields as one
 // JSON-encoded value); header fields become headers; the body is the JSON of
-// the body field or of the remaining fields. Credentials, version header and
-// deadline are added by the caller.
+// the body field or of the remaining fields, without the route's body_omits.
+// Credentials, version header and deadline are added by the caller.
 #ifndef GATEWAY_TRANSLATE_REQUEST_BUILDER_H_
 #define GATEWAY_TRANSLATE_REQUEST_BUILDER_H_
 
@@ -23,10 +23,19 @@
 namespace gateway::translate {
 
 // BuildHttpRequest builds the upstream request for `request` (which must have
-// passed ValidateRequest).
+// passed ValidateRequest). When the operation accepts an Idempotency-Key and
+// the request sets none, `idempotency_key` is sent (the gateway passes one
+// per call, so every attempt of one call carries the same key).
 absl::StatusOr<HttpRequest> BuildHttpRequest(
     const Route& route, const google::protobuf::Message& request,
-    const JsonCodec& codec);
+    const JsonCodec& codec, absl::string_view idempotency_key);
+
+// BuildHttpRequestWith is BuildHttpRequest with `resource` (the resource's
+// JSON, e.g. a merged upstream document) in the body instead of the
+// request's resource field.
+absl::StatusOr<HttpRequest> BuildHttpRequestWith(
+    const Route& route, const google::protobuf::Message& request,
+    const JsonCodec& codec, absl::string_view idempotency_key, Json resource);
 
 // PathValue is the value of a path field of `request` as the API spells it
 // (an enum by its wire name), not yet percent-encoded.
@@ -36,6 +45,11 @@ std::string PathValue(const FieldInfo& field,
 // PathFor returns the route's path with the request's values filled in.
 std::string PathFor(const Route& route,
                     const google::protobuf::Message& request);
+
+// ResourceId is the value of the route's last path variable: the id of the
+// resource a write acts on ("" when the path has none).
+std::string ResourceId(const Route& route,
+                       const google::protobuf::Message& request);
 
 // PercentEncode escapes everything but RFC 3986 unreserved characters.
 std::string PercentEncode(absl::string_view value);

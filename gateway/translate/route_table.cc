@@ -152,6 +152,9 @@ absl::StatusOr<std::unique_ptr<Route>> RouteTable::BuildRoute(
     if (bound.contains(field.descriptor) || field.gateway_only()) continue;
     if (!field.rules.header().empty()) {
       route->header_fields.push_back(&field);
+      if (field.rules.format() == polytomic::v1::FIELD_FORMAT_IDEMPOTENCY_KEY) {
+        route->idempotency_key = &field;
+      }
     } else if (route->body == Route::Body::kRemainingFields) {
       route->body_fields.push_back(&field);
     } else {
@@ -170,6 +173,10 @@ absl::StatusOr<std::unique_ptr<Route>> RouteTable::BuildRoute(
       }
     }
     if (messages.size() == 1) route->resource = messages[0];
+  }
+  route->body_omits.assign(rest.body_omits().begin(), rest.body_omits().end());
+  if (!route->body_omits.empty() && route->resource == nullptr) {
+    return Broken(method, "body_omits needs a body resource");
   }
   return route;
 }

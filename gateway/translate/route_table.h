@@ -46,6 +46,10 @@ struct Route {
   std::vector<const FieldInfo*> body_fields;  // Body::kRemainingFields
   std::vector<const FieldInfo*> query_fields;
   std::vector<const FieldInfo*> header_fields;
+  // The Idempotency-Key header field, when the operation accepts one.
+  const FieldInfo* idempotency_key = nullptr;
+  // Members of the resource never sent (the `rest` option's body_omits).
+  std::vector<std::string> body_omits;
   // The resource the request carries: the body field, or the one message
   // field of a "*" body (e.g. `schedule`); nullptr if none.
   const FieldInfo* resource = nullptr;

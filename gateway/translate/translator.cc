@@ -46,41 +46,44 @@ absl::Status Translator::Validate(const Route& route,
 }
 
 absl::StatusOr<HttpRequest> Translator::ToHttp(
-    const Route& route, const google::protobuf::Message& request) const {
-  return BuildHttpRequest(route, request, codec_);
+    const Route& route, const google::protobuf::Message& request,
+    absl::string_view idempotency_key) const {
+  return BuildHttpRequest(route, request, codec_, idempotency_key);
+}
+
+absl::StatusOr<HttpRequest> Translator::ToHttpWith(
+    const Route& route, const google::protobuf::Message& request,
+    absl::string_view idempotency_key, Json resource) const {
+  return BuildHttpRequestWith(route, request, codec_, idempotency_key,
+                              std::move(resource));
+}
+
+absl::Status Translator::FromHttpError(const Route& route,
+                                       const HttpResponse& answer,
+                                       absl::Time now) const {
+  return UpstreamHttpError(route, routes_->schema(), answer, now);
 }
 
 absl::StatusOr<Json> Translator::ParseBody(const Route& route,
-                                           const HttpResponse& response,
-                                           absl::Time now) const {
-  if (response.status < 200 || response.status > 299) {
-    return UpstreamHttpError(route, routes_->schema(), response, now);
-  }
-  if (absl::StripAsciiWhitespace(response.body).empty()) return Json();
-  Json json = Json::parse(response.body, nullptr, false);
+                                           const HttpResponse& answer) const {
+  if (absl::StripAsciiWhitespace(answer.body).empty()) return Json();
+  Json json = Json::parse(answer.body, nullptr, false);
   if (json.is_discarded()) {
-    return BadUpstreamBody(route, response.status, "it is not JSON");
+    return BadUpstreamBody(route, answer.status, "it is not JSON");
   }
   return json;
 }
 
-absl::Status Translator::FromJson(const Route& route, int http_status,
-                                  const Json& body,
+absl::Status Translator::FromHttp(const Route& route,
+                                  const HttpResponse& answer,
                                   google::protobuf::Message* response) const {
+  ASSIGN_OR_RETURN(Json body, ParseBody(route, answer));
   if (body.is_null()) return absl::OkStatus();
   absl::Status status = codec_.FromJson(body, response);
-  if (!status.ok())
-    return BadUpstreamBody(route, http_status, status.message());
+  if (!status.ok()) {
+    return BadUpstreamBody(route, answer.status, status.message());
+  }
   return absl::OkStatus();
-}
-
-absl::StatusOr<Json> Translator::FromHttp(const Route& route,
-                                          const HttpResponse& answer,
-                                          google::protobuf::Message* response,
-                                          absl::Time now) const {
-  ASSIGN_OR_RETURN(Json body, ParseBody(route, answer, now));
-  RETURN_IF_ERROR(FromJson(route, answer.status, body, response));
-  return body;
 }
 
 absl::Status Translator::FromTransportError(

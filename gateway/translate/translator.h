@@ -4,10 +4,11 @@
 //   ASSIGN_OR_RETURN(auto translator, Translator::Create(services));
 //   const Route* route = translator->routes().Find(full_method);
 //   RETURN_IF_ERROR(translator->Validate(*route, request));
-//   ASSIGN_OR_RETURN(HttpRequest http, translator->ToHttp(*route, request));
+//   ASSIGN_OR_RETURN(HttpRequest http,
+//                    translator->ToHttp(*route, request, request_id));
 //   ... send ...
-//   ASSIGN_OR_RETURN(Json body, translator->FromHttp(*route, answer, &response,
-//                                                    absl::Now()));
+//   if (answer.status / 100 != 2) return translator->FromHttpError(...);
+//   RETURN_IF_ERROR(translator->FromHttp(*route, answer, &response));
 //
 // It holds no per-call state; every RPC of every service given to Create is
 // served by the same code, driven by the `rest` option and field rules.
@@ -50,25 +51,31 @@ class Translator {
                         const google::protobuf::Message& request,
                         const ValidationOptions& options = {}) const;
 
-  // ToHttp builds the upstream request (without credentials or deadline).
-  absl::StatusOr<HttpRequest> ToHttp(
-      const Route& route, const google::protobuf::Message& request) const;
+  // ToHttp builds the upstream request (without credentials or deadline);
+  // `idempotency_key` is sent when the operation accepts one and the request
+  // sets none (see BuildHttpRequest).
+  absl::StatusOr<HttpRequest> ToHttp(const Route& route,
+                                     const google::protobuf::Message& request,
+                                     absl::string_view idempotency_key) const;
 
-  // ParseBody reads a 2xx answer's body as JSON (null for an empty body), or
-  // returns the mapped error for any other answer.
+  // ToHttpWith is ToHttp with `resource` as the body's resource.
+  absl::StatusOr<HttpRequest> ToHttpWith(
+      const Route& route, const google::protobuf::Message& request,
+      absl::string_view idempotency_key, Json resource) const;
+
+  // FromHttpError maps a non-2xx answer.
+  absl::Status FromHttpError(const Route& route, const HttpResponse& answer,
+                             absl::Time now) const;
+
+  // ParseBody reads a 2xx answer's body as a JSON document (null for an
+  // empty body); INTERNAL (UPSTREAM_BAD_RESPONSE) if it is not JSON.
   absl::StatusOr<Json> ParseBody(const Route& route,
-                                 const HttpResponse& response,
-                                 absl::Time now) const;
+                                 const HttpResponse& answer) const;
 
-  // FromJson fills `response` from a parsed 2xx body.
-  absl::Status FromJson(const Route& route, int http_status, const Json& body,
+  // FromHttp fills `response` from a 2xx answer; INTERNAL
+  // (UPSTREAM_BAD_RESPONSE) if the body cannot be read into it.
+  absl::Status FromHttp(const Route& route, const HttpResponse& answer,
                         google::protobuf::Message* response) const;
-
-  // FromHttp is ParseBody followed by FromJson; it returns the parsed body
-  // (for what the caller does next with the upstream document).
-  absl::StatusOr<Json> FromHttp(const Route& route, const HttpResponse& answer,
-                                google::protobuf::Message* response,
-                                absl::Time now) const;
 
   // FromTransportError maps a RestClient failure.
   absl::Status FromTransportError(const Route& route,

@@ -52,7 +52,13 @@ std::unique_ptr<GatewayHarness> GatewayHarness::Start(Options options) {
     ADD_FAILURE() << "gateway configuration: " << valid;
     return nullptr;
   }
-  auto gateway = gateway::server::Gateway::Start(config, options.reload);
+  auto dependencies = gateway::server::Gateway::DefaultDependencies(config);
+  if (!dependencies.ok()) {
+    ADD_FAILURE() << "gateway dependencies: " << dependencies.status();
+    return nullptr;
+  }
+  auto gateway = gateway::server::Gateway::Start(
+      config, *std::move(dependencies), options.reload);
   if (!gateway.ok()) {
     ADD_FAILURE() << "gateway: " << gateway.status();
     return nullptr;

@@ -42,11 +42,11 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-AuditOptions Options(const std::string& directory,
-                     int64_t max_file_bytes = 64 << 20) {
-  AuditOptions options;
-  options.directory = directory;
-  options.max_file_bytes = max_file_bytes;
+gateway::config::v1::Audit Options(const std::string& directory,
+                                   int64_t max_file_bytes = 64 << 20) {
+  gateway::config::v1::Audit options;
+  options.set_directory(directory);
+  options.set_max_file_bytes(max_file_bytes);
   return options;
 }
 

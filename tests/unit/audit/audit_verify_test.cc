@@ -31,9 +31,9 @@ using ::testing::StartsWith;
 void WriteTrail(const std::string& directory, int count,
                 int64_t max_file_bytes = 64 << 20) {
   FakeClock clock(kNow);
-  AuditOptions options;
-  options.directory = directory;
-  options.max_file_bytes = max_file_bytes;
+  gateway::config::v1::Audit options;
+  options.set_directory(directory);
+  options.set_max_file_bytes(max_file_bytes);
   auto log = AuditLog::Open(options, &clock);
   ASSERT_TRUE(log.ok()) << log.status();
   for (int i = 0; i < count; ++i) {

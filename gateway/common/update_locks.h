@@ -1,0 +1,60 @@
+// update_locks.h: per-resource locks that serialize the read-merge-write of
+// partial updates, so concurrent updates of one resource never lose each
+// other's changes.
+//
+//   UpdateLocks::WaitId wait = locks.Acquire(
+//       "/api/bulk/syncs/5d7c...",
+//       [](absl::StatusOr<std::unique_ptr<UpdateLocks::Lease>> lease) {
+//         if (!lease.ok()) return;  // CANCELLED (abandoned) or UNAVAILABLE
+//         ...GET, merge, PUT... then destroy *lease to let the next one in
+//       });
+//   locks.Abandon(wait);  // the caller went away while waiting
+//
+// The interface is asynchronous so that an implementation shared between
+// gateway replicas (a networked store) can plug in without blocking a
+// thread. The in-memory one is gateway/state/in_memory_update_locks.h.
+#ifndef GATEWAY_COMMON_UPDATE_LOCKS_H_
+#define GATEWAY_COMMON_UPDATE_LOCKS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+
+namespace gateway {
+
+// UpdateLocks grants each key to one holder at a time, in arrival order.
+//
+// Thread safety: all methods may be called from any thread. `acquired` runs
+// exactly once: inline in Acquire when the key is free, inline in Abandon
+// (with CANCELLED), or on the thread that releases the previous lease; it
+// must not block, and the caller must not hold a lock it takes.
+class UpdateLocks {
+ public:
+  // Lease is a held lock; destroying it releases the key to the next waiter
+  // (whose callback may run inside the destructor).
+  class Lease {
+   public:
+    virtual ~Lease() = default;
+  };
+  using WaitId = std::uint64_t;
+  using Acquired =
+      absl::AnyInvocable<void(absl::StatusOr<std::unique_ptr<Lease>>) &&>;
+
+  virtual ~UpdateLocks() = default;
+
+  // Acquire calls `acquired` with the lease once `key` is free, or with an
+  // error (UNAVAILABLE when the lock store cannot be reached). The id is
+  // only good for Abandon.
+  virtual WaitId Acquire(const std::string& key, Acquired acquired) = 0;
+
+  // Abandon stops waiting: a waiter still queued gets CANCELLED. Ids of
+  // granted, abandoned or unknown waits are ignored.
+  virtual void Abandon(WaitId id) = 0;
+};
+
+}  // namespace gateway
+
+#endif  // GATEWAY_COMMON_UPDATE_LOCKS_H_

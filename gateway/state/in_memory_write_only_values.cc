@@ -1,0 +1,77 @@
+#include "gateway/state/in_memory_write_only_values.h"
+
+#include <utility>
+
+#include "gateway/common/status_macros.h"
+
+namespace gateway::state {
+namespace {
+
+// The plaintext of "sent unset": never a valid JSON text.
+constexpr absl::string_view kUnset = "\x01unset";
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<InMemoryWriteOnlyValues>>
+InMemoryWriteOnlyValues::Create(const config::v1::Updates& updates) {
+  ASSIGN_OR_RETURN(std::unique_ptr<Sealer> sealer, Sealer::FromConfig(updates));
+  return std::make_unique<InMemoryWriteOnlyValues>(std::move(sealer));
+}
+
+void InMemoryWriteOnlyValues::Remember(const std::string& resource,
+                                       HeldValues values, Done done) {
+  Sealed sealed;
+  std::vector<std::string> unsealable;
+  for (auto& [path, value] : values) {
+    absl::StatusOr<std::string> s =
+        sealer_->Seal(value.has_value() ? Dump(*value) : std::string(kUnset));
+    if (s.ok()) {
+      sealed.emplace(path, *std::move(s));
+    } else {
+      unsealable.push_back(path);
+    }
+  }
+  {
+    absl::MutexLock lock(&mu_);
+    Sealed& held = held_[resource];
+    for (auto& [path, value] : sealed) held[path] = std::move(value);
+    for (const std::string& path : unsealable) held.erase(path);
+  }
+  std::move(done)(absl::OkStatus());
+}
+
+void InMemoryWriteOnlyValues::Recall(const std::string& resource,
+                                     Recalled done) {
+  Sealed sealed;
+  {
+    absl::MutexLock lock(&mu_);
+    if (auto it = held_.find(resource); it != held_.end()) sealed = it->second;
+  }
+  HeldValues values;
+  for (const auto& [path, value] : sealed) {
+    absl::StatusOr<std::string> plaintext = sealer_->Open(value);
+    if (!plaintext.ok()) continue;  // unknown, never a guess
+    if (*plaintext == kUnset) {
+      values.emplace(path, std::nullopt);
+      continue;
+    }
+    Json json = Json::parse(*plaintext, nullptr, false);
+    if (!json.is_discarded()) values.emplace(path, std::move(json));
+  }
+  std::move(done)(std::move(values));
+}
+
+void InMemoryWriteOnlyValues::Forget(const std::string& resource, Done done) {
+  {
+    absl::MutexLock lock(&mu_);
+    held_.erase(resource);
+  }
+  std::move(done)(absl::OkStatus());
+}
+
+size_t InMemoryWriteOnlyValues::resources() const {
+  absl::MutexLock lock(&mu_);
+  return held_.size();
+}
+
+}  // namespace gateway::state
