@@ -93,7 +93,7 @@ class BenchUpstream {
   struct DueAnswers {
     int64_t at_nanos;
     int fd;
-    uint64_t generation;
+    uint32_t generation;
     int count;
   };
 
@@ -127,7 +127,7 @@ class BenchUpstream {
 
   // Loop state: only the loop's thread touches these after Start().
   std::vector<std::unique_ptr<Connection>> connections_;  // By fd.
-  uint64_t next_generation_ = 0;
+  uint32_t next_generation_ = 0;
   bool accept_paused_ = false;  // Out of file descriptors.
   std::deque<DueAnswers> due_;  // Delayed answers, earliest first.
   std::vector<char> read_buffer_;

@@ -12,6 +12,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -187,19 +188,26 @@ TEST(BenchUpstreamTest, RequestSplitAcrossWritesIsAnsweredOnce) {
   EXPECT_EQ(ParseAnswers(client.FinishAndReadAll()).size(), 1u);
 }
 
-TEST(BenchUpstreamTest, ManyRequestsOnOneConnectionAreAllAnswered) {
-  std::unique_ptr<BenchUpstream> upstream = StartUpstream({});
+TEST(BenchUpstreamTest, ManyLargeAnswersOnOneConnectionAllArrive) {
+  BenchUpstreamOptions options;
+  options.body = std::string(64 * 1024, 'x');
+  std::unique_ptr<BenchUpstream> upstream = StartUpstream(options);
   ASSERT_NE(upstream, nullptr);
   Client client(upstream->port());
   ASSERT_TRUE(client.connected());
-  // More answers than one sendmsg() carries, and more bytes than the
-  // socket buffers hold while the client is not reading yet.
+  // More answers than one sendmsg() carries, and more bytes (13 MB) than
+  // the socket buffers take while the client is not reading yet: sends come
+  // up short, and the rest waits until the socket drains.
   std::string requests;
-  for (int i = 0; i < 500; ++i) requests += i % 2 == 0 ? Post() : kGet;
+  for (int i = 0; i < 200; ++i) requests += i % 2 == 0 ? Post() : kGet;
   ASSERT_TRUE(client.Write(requests));
   const std::vector<Answer> answers = ParseAnswers(client.FinishAndReadAll());
-  ASSERT_EQ(answers.size(), 500u);
-  EXPECT_EQ(answers.back().body, RealisticBulkSyncDocument());
+  ASSERT_EQ(answers.size(), 200u);
+  EXPECT_EQ(std::count_if(answers.begin(), answers.end(),
+                          [&](const Answer& answer) {
+                            return answer.body == options.body;
+                          }),
+            200);
 }
 
 TEST(BenchUpstreamTest, DelayedServerAnswers) {
