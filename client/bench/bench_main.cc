@@ -17,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "client/bench/flag_set.h"
 #include "client/bench/grpc_load.h"
+#include "client/bench/pid_observer.h"
 #include "client/bench/proc_stats.h"
 #include "client/bench/report.h"
 #include "client/ctl/command_line.h"
@@ -25,19 +26,6 @@
 
 namespace client::bench {
 namespace {
-
-// PidObserver samples --pid during the measured window.
-class PidObserver final : public WindowObserver {
- public:
-  explicit PidObserver(pid_t pid) : sampler_(pid, absl::Milliseconds(100)) {}
-  void OnLoadStart() override { sampler_.Baseline(); }
-  void OnWindowStart() override { sampler_.Start(); }
-  void OnWindowEnd() override { sampler_.Stop(); }
-  ProcWindow window() const { return sampler_.window(); }
-
- private:
-  ProcSampler sampler_;
-};
 
 int UsageError(absl::string_view message) {
   std::cerr << "polytomic-bench: " << message << " (see --help)\n";
@@ -77,7 +65,8 @@ int Main(int argc, char** argv) {
   flags.String("token_file", &token_file,
                "file whose first line is the caller's bearer token");
   flags.Int("pid", &pid,
-            "also sample this process (threads, VmRSS) during the window");
+            "also sample this process (threads, VmRSS, CPU time, context "
+            "switches) during the window");
   flags.Bool("json", &json, "print the report as one JSON object");
   absl::Status parsed =
       flags.Parse(std::vector<std::string>(argv + 1, argv + argc));

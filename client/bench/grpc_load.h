@@ -40,6 +40,7 @@
 #include "absl/time/time.h"
 #include "client/bench/histogram.h"
 #include "client/bench/report.h"
+#include "client/bench/window_observer.h"
 
 namespace client::bench {
 
@@ -62,17 +63,6 @@ struct GrpcLoadOptions {
   // Sent on every call, e.g. {"authorization", "Bearer <token>"}: built
   // once, copied into each call's ClientContext. Keys lower-case.
   std::vector<std::pair<std::string, std::string>> metadata;
-};
-
-// WindowObserver hears when the load starts (after the channels connected,
-// before the first call) and when the measured window starts and ends, e.g.
-// to sample the server process. Called on the thread running Run().
-class WindowObserver {
- public:
-  virtual ~WindowObserver() = default;
-  virtual void OnLoadStart() = 0;
-  virtual void OnWindowStart() = 0;
-  virtual void OnWindowEnd() = 0;
 };
 
 // GrpcLoadGenerator runs one load run.

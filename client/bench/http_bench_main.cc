@@ -5,17 +5,20 @@
 //
 //   polytomic-http-bench --url http://127.0.0.1:18081/api/bulk/syncs/ID
 //           --header 'Authorization: Bearer k' --concurrency 16 --duration 10s
+//           --pid $(pidof polytomic-bench-upstream)
 //
 // Exit codes: 0 all measured requests got a 2xx, 1 some did not, 2 usage.
 #include <curl/curl.h>
 
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "client/bench/flag_set.h"
 #include "client/bench/http_load.h"
+#include "client/bench/pid_observer.h"
 #include "client/bench/proc_stats.h"
 #include "client/bench/report.h"
 
@@ -24,6 +27,7 @@ namespace {
 
 int Main(int argc, char** argv) {
   HttpLoadOptions options;
+  int pid = 0;
   bool json = false;
   FlagSet flags(
       "polytomic-http-bench: closed-loop requests with libcurl (keep-alive), "
@@ -42,6 +46,9 @@ int Main(int argc, char** argv) {
   flags.Duration("duration", &options.duration, "measured window");
   flags.Duration("warmup", &options.warmup, "warm-up before the window");
   flags.Duration("timeout", &options.request_timeout, "per-request timeout");
+  flags.Int("pid", &pid,
+            "also sample this process (threads, VmRSS, CPU time, context "
+            "switches) during the window");
   flags.Bool("json", &json, "print the report as one JSON object");
   absl::Status parsed =
       flags.Parse(std::vector<std::string>(argv + 1, argv + argc));
@@ -69,14 +76,21 @@ int Main(int argc, char** argv) {
   curl_global_init(CURL_GLOBAL_DEFAULT);
   int exit_code = 0;
   {
+    std::optional<PidObserver> observer;
+    if (pid > 0) observer.emplace(pid);
     HttpLoadGenerator load(options);
     Report report;
-    report.tool = "polytomic-http-bench GET";
-    absl::Status status = load.Run(&report);
+    report.tool = absl::StrCat("polytomic-http-bench ", options.method);
+    absl::Status status =
+        load.Run(observer.has_value() ? &*observer : nullptr, &report);
     if (!status.ok()) {
       std::cerr << "polytomic-http-bench: " << status.message() << "\n";
       exit_code = 1;
     } else {
+      if (observer.has_value()) {
+        report.target_pid = pid;
+        report.target_process = observer->window();
+      }
       if (absl::StatusOr<ProcStatus> self = ReadProcStatus(0); self.ok()) {
         report.self = *self;
       }

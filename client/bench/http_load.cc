@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -33,7 +34,7 @@ struct SlistDeleter {
 
 }  // namespace
 
-absl::Status HttpLoadGenerator::Run(Report* report) {
+absl::Status HttpLoadGenerator::Run(WindowObserver* observer, Report* report) {
   if (options_.connections < 1 || options_.concurrency < 1) {
     return absl::InvalidArgumentError(
         "connections and concurrency must be at least 1");
@@ -76,6 +77,7 @@ absl::Status HttpLoadGenerator::Run(Report* report) {
     curl_easy_setopt(easy, CURLOPT_PRIVATE, &transfer);
   }
 
+  if (observer != nullptr) observer->OnLoadStart();
   const int64_t start = MonotonicNanos();
   const int64_t window_start =
       start + absl::ToInt64Nanoseconds(options_.warmup);
@@ -85,6 +87,26 @@ absl::Status HttpLoadGenerator::Run(Report* report) {
   int64_t warmup_calls = 0;
   std::map<std::string, int64_t> warmup_errors;
   std::map<std::string, int64_t> errors;
+
+  // Observe tells the observer about the window bounds `now` has passed,
+  // and returns how long until the next one (at most 100 ms), to bound the
+  // wait for transfers.
+  bool window_started = false;
+  bool window_ended = false;
+  auto observe = [&](int64_t now) {
+    if (observer == nullptr) return 100;
+    if (!window_started && now >= window_start) {
+      window_started = true;
+      observer->OnWindowStart();
+    }
+    if (!window_ended && now >= window_end) {
+      window_ended = true;
+      observer->OnWindowEnd();
+    }
+    if (window_ended) return 100;
+    const int64_t next = window_started ? window_end : window_start;
+    return static_cast<int>(std::min<int64_t>(100, (next - now) / 1000000 + 1));
+  };
 
   for (Transfer& transfer : transfers) {
     transfer.start_nanos = MonotonicNanos();
@@ -138,9 +160,10 @@ absl::Status HttpLoadGenerator::Run(Report* report) {
         ++active;
       }
     }
+    const int wait_ms = observe(MonotonicNanos());
     if (active == 0) break;
     // Returns at once when a re-added handle is due (curl's timer is 0).
-    mc = curl_multi_poll(multi.get(), nullptr, 0, 100, nullptr);
+    mc = curl_multi_poll(multi.get(), nullptr, 0, wait_ms, nullptr);
     if (mc != CURLM_OK) {
       return absl::InternalError(
           absl::StrCat("libcurl multi: ", curl_multi_strerror(mc)));

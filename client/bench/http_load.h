@@ -7,7 +7,7 @@
 //   options.headers = {"Authorization: Bearer k"};
 //   client::bench::HttpLoadGenerator load(options);
 //   client::bench::Report report;
-//   absl::Status status = load.Run(&report);
+//   absl::Status status = load.Run(/*observer=*/nullptr, &report);
 //
 // This deliberately does not share the gateway's HTTP code (gateway/rest is
 // off-limits to client/, and a measuring tool should not inherit the
@@ -27,6 +27,7 @@
 #include "absl/time/time.h"
 #include "client/bench/histogram.h"
 #include "client/bench/report.h"
+#include "client/bench/window_observer.h"
 
 namespace client::bench {
 
@@ -57,8 +58,9 @@ class HttpLoadGenerator {
   // the measurement fields of `report` (its `latency` points into this
   // generator). A 2xx answer is a success; others count as "HTTP <status>",
   // transport failures as "curl <code>: <message>". Internal on a libcurl
-  // setup failure.
-  absl::Status Run(Report* report);
+  // setup failure. `observer` (may be null) hears the load and window start
+  // and end on this thread, between transfers.
+  absl::Status Run(WindowObserver* observer, Report* report);
 
  private:
   const HttpLoadOptions options_;

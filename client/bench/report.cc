@@ -81,6 +81,11 @@ double RssPerInFlightBytes(const Report& r) {
   return growth_kb * 1024.0 / in_flight;
 }
 
+// PerCall divides a window's total by the measured calls.
+double PerCall(double total, const Report& r) {
+  return r.calls > 0 ? total / r.calls : 0;
+}
+
 }  // namespace
 
 double Throughput(const Report& r) {
@@ -154,6 +159,13 @@ std::string FormatText(const Report& r) {
                             "              load adds %.0f bytes of RSS per "
                             "in-flight call (%.1f in flight)\n",
                             RssPerInFlightBytes(r), AverageInFlight(r));
+      absl::StrAppendFormat(
+          &out,
+          "              CPU %.1f us per call (%.3f s in the window); context "
+          "switches per call %.2f voluntary, %.2f involuntary\n",
+          PerCall(Micros(w.cpu), r), absl::ToDoubleSeconds(w.cpu),
+          PerCall(w.context_switches.voluntary, r),
+          PerCall(w.context_switches.involuntary, r));
     }
   }
   return out;
@@ -216,6 +228,15 @@ std::string FormatJson(const Report& r) {
                             ",\"avg_in_flight\":%.1f,"
                             "\"rss_per_in_flight_bytes\":%.0f",
                             AverageInFlight(r), RssPerInFlightBytes(r));
+      absl::StrAppendFormat(
+          &out,
+          ",\"cpu_us\":%.0f,\"voluntary_ctxt_switches\":%d,"
+          "\"involuntary_ctxt_switches\":%d,\"server_cpu_us_per_call\":%.2f,"
+          "\"server_vcs_per_call\":%.3f,\"server_ivcs_per_call\":%.3f",
+          Micros(w.cpu), w.context_switches.voluntary,
+          w.context_switches.involuntary, PerCall(Micros(w.cpu), r),
+          PerCall(w.context_switches.voluntary, r),
+          PerCall(w.context_switches.involuntary, r));
     } else {
       absl::StrAppend(&out, ",\"error\":", JsonString(w.error));
     }

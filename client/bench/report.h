@@ -70,7 +70,11 @@ std::string FormatText(const Report& report);
 
 // FormatJson renders the report as one JSON object on one line, ending in
 // '\n': calls, errors{code: count}, throughput, p50_us, p90_us, p99_us,
-// p999_us, max_us, mean_us, and the run's settings and process figures.
+// p999_us, max_us, mean_us, and the run's settings and process figures;
+// target_process has the --pid process's CPU time and context switches in
+// the window, in total (cpu_us, voluntary_ctxt_switches,
+// involuntary_ctxt_switches) and divided by the measured calls
+// (server_cpu_us_per_call, server_vcs_per_call, server_ivcs_per_call).
 std::string FormatJson(const Report& report);
 
 }  // namespace client::bench

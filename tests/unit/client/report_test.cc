@@ -92,6 +92,8 @@ TEST_F(ReportTest, ProcessFigures) {
   window.max_threads = 8;
   window.max_rss_kb = 15000;
   window.samples = 12;
+  window.cpu = absl::Milliseconds(250);
+  window.context_switches = {3000, 500};
   report_.target_pid = 4242;
   report_.target_process = window;
   nlohmann::json json = Json();
@@ -107,6 +109,17 @@ TEST_F(ReportTest, ProcessFigures) {
   EXPECT_DOUBLE_EQ(target["avg_in_flight"].get<double>(), 16);
   // (14000 - 10000) kB over 16 calls in flight.
   EXPECT_DOUBLE_EQ(target["rss_per_in_flight_bytes"].get<double>(), 256000);
+  EXPECT_DOUBLE_EQ(target["cpu_us"].get<double>(), 250000);
+  EXPECT_EQ(target["voluntary_ctxt_switches"], 3000);
+  EXPECT_EQ(target["involuntary_ctxt_switches"], 500);
+  // Divided by the 1000 measured calls, failed ones included.
+  EXPECT_DOUBLE_EQ(target["server_cpu_us_per_call"].get<double>(), 250);
+  EXPECT_DOUBLE_EQ(target["server_vcs_per_call"].get<double>(), 3);
+  EXPECT_DOUBLE_EQ(target["server_ivcs_per_call"].get<double>(), 0.5);
+  EXPECT_THAT(FormatText(report_),
+              HasSubstr("CPU 250.0 us per call (0.250 s in the window); "
+                        "context switches per call 3.00 voluntary, 0.50 "
+                        "involuntary"));
 }
 
 TEST_F(ReportTest, UnreadableProcess) {
