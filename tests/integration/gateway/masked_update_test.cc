@@ -569,6 +569,9 @@ class MaskedUpdateQueueTest : public MaskedUpdateTest {
   Completion first_done_;
 };
 
+// Both tests wait on the gateway's own count of calls in flight, not on the
+// client: a client-side cancel or deadline completes at once on the client,
+// before the gateway may have seen the call at all.
 TEST_F(MaskedUpdateQueueTest, DeadlineWhileQueuedIssuesNoRead) {
   const std::string id = SeededBulkSync(0);
   ForgetRequests();
@@ -577,12 +580,23 @@ TEST_F(MaskedUpdateQueueTest, DeadlineWhileQueuedIssuesNoRead) {
 
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::milliseconds(500));
+                       std::chrono::seconds(2));
+  v1::UpdateBulkSyncRequest second = Second(id);
   v1::UpdateBulkSyncResponse response;
-  grpc::Status status = bulk_->UpdateBulkSync(&context, Second(id), &response);
+  grpc::Status status;
+  Completion done;
+  bulk_->async()->UpdateBulkSync(&context, &second, &response,
+                                 [&](grpc::Status s) {
+                                   status = std::move(s);
+                                   done.Done();
+                                 });
+  ASSERT_TRUE(harness_->gateway().AwaitCallsInFlight(2, absl::Seconds(30)));
+  done.WaitFor(1);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
       << testsupport::Describe(status);
-  // It waited for its turn: no GET while the first update held it.
+  // The gateway ended the queued update at its deadline, while the first
+  // still held the resource: it never read.
+  ASSERT_TRUE(harness_->gateway().AwaitCallsInFlight(1, absl::Seconds(30)));
   EXPECT_EQ(upstream().Counter("bulkSync.get"), 1);
   Finish(id);
 }
@@ -602,10 +616,12 @@ TEST_F(MaskedUpdateQueueTest, CancelWhileQueuedIssuesNoRead) {
                                    status = std::move(s);
                                    done.Done();
                                  });
+  ASSERT_TRUE(harness_->gateway().AwaitCallsInFlight(2, absl::Seconds(30)));
   context.TryCancel();
   done.WaitFor(1);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED)
       << testsupport::Describe(status);
+  ASSERT_TRUE(harness_->gateway().AwaitCallsInFlight(1, absl::Seconds(30)));
   EXPECT_EQ(upstream().Counter("bulkSync.get"), 1);
   Finish(id);
 }

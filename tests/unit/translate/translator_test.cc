@@ -42,10 +42,11 @@ class TranslatorTest : public ::testing::Test {
   }
 
   HttpRequest Build(const Route& route,
-                    const google::protobuf::Message& request) {
+                    const google::protobuf::Message& request,
+                    absl::string_view idempotency_key = "") {
     EXPECT_TRUE(translator_->Validate(route, request).ok())
         << translator_->Validate(route, request);
-    auto http = translator_->ToHttp(route, request);
+    auto http = translator_->ToHttp(route, request, idempotency_key);
     EXPECT_TRUE(http.ok()) << http.status();
     return http.ok() ? *http : HttpRequest{};
   }
@@ -144,6 +145,53 @@ TEST_F(TranslatorTest, BodyOfRemainingFieldsSendsExplicitFalse) {
                                                std::string("key-12345678"))));
 }
 
+TEST_F(TranslatorTest, GeneratedIdempotencyKeyWhenTheCallerSetsNone) {
+  polytomic::v1::ActivateBulkSyncRequest request;
+  request.set_id(kSyncId);
+  request.set_active(true);
+  HttpRequest http = Build(RouteOf("BulkSyncService", "ActivateBulkSync"),
+                           request, "0123456789abcdef0123456789abcdef");
+  EXPECT_THAT(http.headers,
+              UnorderedElementsAre(std::make_pair(
+                  std::string("Idempotency-Key"),
+                  std::string("0123456789abcdef0123456789abcdef"))));
+  request.set_idempotency_key("caller-key-1");
+  http = Build(RouteOf("BulkSyncService", "ActivateBulkSync"), request,
+               "0123456789abcdef0123456789abcdef");
+  EXPECT_THAT(http.headers, UnorderedElementsAre(std::make_pair(
+                                std::string("Idempotency-Key"),
+                                std::string("caller-key-1"))));
+}
+
+TEST_F(TranslatorTest, EveryMutationThatTakesAKeyGetsOneAndReadsNever) {
+  int with_key = 0;
+  for (const auto& route : translator_->routes().routes()) {
+    if (route->IsRead()) {
+      EXPECT_EQ(route->idempotency_key, nullptr) << route->full_method;
+      continue;
+    }
+    if (route->http_method == "POST") {
+      EXPECT_NE(route->idempotency_key, nullptr) << route->full_method;
+    }
+    if (route->idempotency_key != nullptr) ++with_key;
+  }
+  EXPECT_GT(with_key, 0);
+}
+
+TEST_F(TranslatorTest, SchemaUpdateBodyOmitsTheSchemaId) {
+  polytomic::v1::UpdateBulkSyncSchemaRequest request;
+  request.set_id(kSyncId);
+  request.set_schema_id("Contact");
+  request.mutable_schema()->set_id("Contact");
+  request.mutable_schema()->set_enabled(true);
+  const Route& route = RouteOf("BulkSyncSchemaService", "UpdateBulkSyncSchema");
+  EXPECT_EQ(Build(route, request).body, R"({"enabled":true})");
+  absl::StatusOr<HttpRequest> merged = translator_->ToHttpWith(
+      route, request, "", Json{{"id", "Contact"}, {"enabled", false}});
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->body, R"({"enabled":false})");
+}
+
 TEST_F(TranslatorTest, BodyFieldIsTheResourceWithoutOutputOnlyFields) {
   polytomic::v1::CreateBulkSyncScheduleRequest request;
   request.set_sync_id(kSyncId);
@@ -220,8 +268,7 @@ TEST_F(TranslatorTest, SuccessBodyFillsTheEnvelope) {
       {},
       R"({"data":{"id":"x","name":"n","mode":"replicate"},"extra":1})"};
   polytomic::v1::GetBulkSyncResponse response;
-  ASSERT_TRUE(
-      translator_->FromHttp(route, answer, &response, absl::Now()).ok());
+  ASSERT_TRUE(translator_->FromHttp(route, answer, &response).ok());
   EXPECT_EQ(response.data().name(), "n");
   EXPECT_EQ(response.additional_fields().fields().at("extra").number_value(),
             1);
@@ -231,7 +278,7 @@ TEST_F(TranslatorTest, EmptySuccessBodyIsAnEmptyResponse) {
   polytomic::v1::DeleteBulkSyncResponse response;
   EXPECT_TRUE(translator_
                   ->FromHttp(RouteOf("BulkSyncService", "DeleteBulkSync"),
-                             HttpResponse{200, {}, ""}, &response, absl::Now())
+                             HttpResponse{200, {}, ""}, &response)
                   .ok());
 }
 
@@ -241,8 +288,7 @@ TEST_F(TranslatorTest, UnparseableSuccessBodyIsInternalNamingTheOperation) {
     absl::Status status =
         translator_
             ->FromHttp(RouteOf("BulkSyncService", "GetBulkSync"),
-                       HttpResponse{200, {}, body}, &response, absl::Now())
-            .status();
+                       HttpResponse{200, {}, body}, &response);
     EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << body;
     EXPECT_THAT(std::string(status.message()), HasSubstr("bulkSync.get"))
         << body;
