@@ -95,6 +95,12 @@ void InitCurlOnce() {
 // happens on that thread; other threads only touch the command queues.
 class CurlRestClient::Loop {
  public:
+  struct Options {
+    std::string base_url;  // without a trailing '/'
+    long max_connections = 0;
+    absl::Duration connect_timeout;
+  };
+
   Loop(CURLM* multi, Options options)
       : multi_(multi), options_(std::move(options)) {
     thread_ = std::thread([this] { Run(); });
@@ -307,28 +313,35 @@ class CurlRestClient::Loop {
 };
 
 absl::StatusOr<std::unique_ptr<CurlRestClient>> CurlRestClient::Create(
-    const Options& options) {
+    const config::v1::Upstream& upstream) {
+  Loop::Options options;
+  options.base_url = upstream.base_url();
+  while (absl::EndsWith(options.base_url, "/")) options.base_url.pop_back();
   if (options.base_url.empty()) {
-    return absl::InvalidArgumentError("upstream base URL is empty");
+    return absl::InvalidArgumentError("upstream.base_url is empty");
   }
-  if (options.max_connections <= 0) {
-    return absl::InvalidArgumentError("max_connections must be positive");
+  if (upstream.max_connections() <= 0) {
+    return absl::InvalidArgumentError(
+        "upstream.max_connections must be positive");
+  }
+  options.max_connections = upstream.max_connections();
+  options.connect_timeout =
+      absl::Seconds(upstream.connect_timeout().seconds()) +
+      absl::Nanoseconds(upstream.connect_timeout().nanos());
+  if (options.connect_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "upstream.connect_timeout must be positive");
   }
   InitCurlOnce();
   CURLM* multi = curl_multi_init();
   if (multi == nullptr) return absl::InternalError("curl_multi_init failed");
   curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
-                    static_cast<long>(options.max_connections));
+                    options.max_connections);
   // Keep as many idle connections cached as may be open, so bursts reuse
   // them instead of reconnecting.
-  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS,
-                    static_cast<long>(options.max_connections));
-  Options normalized = options;
-  while (absl::EndsWith(normalized.base_url, "/")) {
-    normalized.base_url.pop_back();
-  }
+  curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, options.max_connections);
   return std::unique_ptr<CurlRestClient>(
-      new CurlRestClient(std::make_unique<Loop>(multi, std::move(normalized))));
+      new CurlRestClient(std::make_unique<Loop>(multi, std::move(options))));
 }
 
 CurlRestClient::CurlRestClient(std::unique_ptr<Loop> loop)

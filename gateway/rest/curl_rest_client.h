@@ -5,9 +5,8 @@
 // a bound on open connections (requests beyond it wait inside curl), no
 // signals (CURLOPT_NOSIGNAL) and no `Expect: 100-continue` round trip.
 //
-//   CurlRestClient::Options options;
-//   options.base_url = "http://127.0.0.1:8081";
-//   ASSIGN_OR_RETURN(auto client, CurlRestClient::Create(options));
+//   ASSIGN_OR_RETURN(std::unique_ptr<CurlRestClient> client,
+//                    CurlRestClient::Create(config.upstream()));
 //   client->Send(std::move(request), std::move(done));
 //
 // This is the only place in the gateway that links libcurl; CURLcode is
@@ -16,11 +15,10 @@
 #define GATEWAY_REST_CURL_REST_CLIENT_H_
 
 #include <memory>
-#include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
 #include "gateway/common/rest_client.h"
+#include "gateway/config/v1/config.pb.h"
 
 namespace gateway::rest {
 
@@ -33,21 +31,14 @@ namespace gateway::rest {
 // not be destroyed from inside one of its callbacks.
 class CurlRestClient final : public RestClient {
  public:
-  struct Options {
-    // Scheme, host and port (and optional path prefix) that request targets
-    // are appended to, e.g. "https://app.polytomic.com".
-    std::string base_url;
-    // Upper bound on open upstream connections; more concurrent requests wait
-    // for a free connection (their deadline keeps running).
-    int max_connections = 256;
-    // Time allowed to establish a connection, within the request deadline.
-    absl::Duration connect_timeout = absl::Seconds(5);
-  };
-
-  // Create starts the event loop. Fails if libcurl cannot be initialised or
-  // the base URL is empty.
+  // Create starts the event loop for `upstream`: base_url (request targets
+  // are appended to it), max_connections (the bound on open connections, also
+  // how many idle ones are kept) and connect_timeout (time allowed to
+  // connect, within each request's deadline). Defaults are the config
+  // loader's business: Create takes the message as loaded and fails with
+  // INVALID_ARGUMENT when a field is missing or not positive.
   static absl::StatusOr<std::unique_ptr<CurlRestClient>> Create(
-      const Options& options);
+      const config::v1::Upstream& upstream);
 
   ~CurlRestClient() override;
   CurlRestClient(const CurlRestClient&) = delete;

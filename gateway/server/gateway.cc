@@ -140,12 +140,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   parts->audit =
       std::make_unique<CallAudit>(parts->audit_log.get(), &parts->clock,
                                   config.audit().reads_fail_closed());
-  rest::CurlRestClient::Options rest_options;
-  rest_options.base_url = upstream.base_url();
-  rest_options.max_connections = upstream.max_connections();
-  rest_options.connect_timeout = absl::Milliseconds(
-      TimeUtil::DurationToMilliseconds(upstream.connect_timeout()));
-  ASSIGN_OR_RETURN(parts->upstream, rest::CurlRestClient::Create(rest_options));
+  ASSIGN_OR_RETURN(parts->upstream, rest::CurlRestClient::Create(upstream));
   ASSIGN_OR_RETURN(auto services, translate::ContractServices());
   ASSIGN_OR_RETURN(parts->translator, translate::Translator::Create(services));
   parts->caller = std::make_unique<UpstreamCaller>(
