@@ -23,8 +23,18 @@ namespace {
 // wakes it at once, so this only bounds the latency of curl's own timers.
 constexpr int kPollTimeoutMs = 1000;
 
-// Size of each transfer's receive buffer: libcurl's minimum.
+// Size of each transfer's receive buffer: libcurl's minimum. curl's default
+// (16 KiB) would dominate the memory of a call in flight; Polytomic answers
+// are a few KiB, and larger ones just take more reads.
 constexpr long kReceiveBufferBytes = 1024;
+
+// Size of each transfer's upload buffer: libcurl's minimum. curl allocates it
+// (64 KiB by default) to copy the request into before a TLS write; request
+// bodies here are small JSON documents.
+constexpr long kUploadBufferBytes = 16 * 1024;
+
+// CURLOPT_PREREQFUNCTION appeared in libcurl 7.80.0.
+constexpr unsigned kMinCurlVersion = 0x075000;
 
 // Transfer is one request from Send until its callback ran.
 struct Transfer {
@@ -34,6 +44,8 @@ struct Transfer {
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   HttpResponse response;
+  // How often libcurl was about to write the request to a connection.
+  int send_attempts = 0;
 };
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
@@ -57,30 +69,56 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// OnPrerequest runs each time libcurl is about to write the request to a
+// connection, new or reused. The first time is the request itself. A second
+// time is libcurl retrying on a fresh connection because the reused one died
+// before any answer (Curl_retry_request: after a read of nothing, or a send
+// error, on a reused connection): the first copy may have reached the
+// upstream, so the retry is refused and the transfer fails with
+// CURLE_ABORTED_BY_CALLBACK. A cached connection found dead before use is
+// dropped before this runs, so replacing it is not a second attempt.
+int OnPrerequest(void* user, char* /*remote_ip*/, char* /*local_ip*/,
+                 int /*remote_port*/, int /*local_port*/) {
+  auto* transfer = static_cast<Transfer*>(user);
+  return ++transfer->send_attempts == 1 ? CURL_PREREQFUNC_OK
+                                        : CURL_PREREQFUNC_ABORT;
+}
+
 // Describe names the call in error messages: method and path, never the query
-// string or headers.
+// string, headers or body.
 std::string Describe(const HttpRequest& request) {
   absl::string_view path = request.target;
-  path = path.substr(0, path.find('?'));
+  path = path.substr(0, path.find_first_of("?#"));
   return absl::StrCat(request.method, " ", path);
 }
 
 // TransportError maps a failed transfer. A timeout before the request's own
-// deadline is the connect timeout: the upstream did not take the connection,
-// which is unavailability, not the caller's deadline running out.
-absl::Status TransportError(CURLcode code, CURL* easy,
-                            const HttpRequest& request) {
-  std::string message = absl::StrCat("upstream ", Describe(request), ": ",
-                                     curl_easy_strerror(code));
+// deadline and before any send attempt is the connect timeout: the upstream
+// did not take the connection, which is unavailability, not the caller's
+// deadline running out.
+absl::Status TransportError(CURLcode code, const Transfer& transfer) {
+  const HttpRequest& request = transfer.request;
+  std::string message = absl::StrCat("upstream ", Describe(request), ": ");
+  bool sent = transfer.send_attempts > 0;
+  if (code == CURLE_ABORTED_BY_CALLBACK && transfer.send_attempts > 1) {
+    return absl::UnavailableError(absl::StrCat(
+        message,
+        "the connection closed before an answer; the request may have reached "
+        "the upstream and was not re-sent"));
+  }
+  absl::StrAppend(&message, curl_easy_strerror(code));
   if (code == CURLE_OPERATION_TIMEDOUT) {
-    double connected_after = 0;
-    curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME, &connected_after);
-    if (connected_after == 0 && absl::Now() < request.deadline) {
-      return absl::UnavailableError(
-          absl::StrCat(message, " (no connection within the connect timeout)"));
+    if (!sent && absl::Now() < request.deadline) {
+      return absl::UnavailableError(absl::StrCat(
+          message,
+          " (no connection within the connect timeout; the request "
+          "was not sent)"));
     }
     return absl::DeadlineExceededError(message);
   }
+  absl::StrAppend(&message, sent
+                                ? " (the request may have reached the upstream)"
+                                : " (the request was not sent)");
   return absl::UnavailableError(message);
 }
 
@@ -181,14 +219,14 @@ class CurlRestClient::Loop {
     curl_easy_setopt(easy, CURLOPT_PRIVATE, transfer.get());
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
-    // curl's default 16 KiB receive buffer per transfer dominates the memory
-    // of a call in flight; Polytomic answers are a few KiB, and larger ones
-    // just take more reads.
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
+    curl_easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, transfer.get());
+    curl_easy_setopt(easy, CURLOPT_PREREQFUNCTION, &OnPrerequest);
+    curl_easy_setopt(easy, CURLOPT_PREREQDATA, transfer.get());
     curl_easy_setopt(
         easy, CURLOPT_CONNECTTIMEOUT_MS,
         static_cast<long>(absl::ToInt64Milliseconds(options_.connect_timeout)));
@@ -237,8 +275,7 @@ class CurlRestClient::Loop {
       active_.erase(it);
       Detach(*transfer);
       if (code != CURLE_OK) {
-        absl::Status error =
-            TransportError(code, transfer->easy, transfer->request);
+        absl::Status error = TransportError(code, *transfer);
         Finish(std::move(transfer), std::move(error));
         continue;
       }
@@ -333,6 +370,12 @@ absl::StatusOr<std::unique_ptr<CurlRestClient>> CurlRestClient::Create(
         "upstream.connect_timeout must be positive");
   }
   InitCurlOnce();
+  const curl_version_info_data* version = curl_version_info(CURLVERSION_NOW);
+  if (version->version_num < kMinCurlVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "libcurl ", version->version,
+        " is too old: 7.80 or later is needed to refuse re-sending requests"));
+  }
   CURLM* multi = curl_multi_init();
   if (multi == nullptr) return absl::InternalError("curl_multi_init failed");
   curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,

@@ -24,6 +24,12 @@ namespace gateway::rest {
 
 // CurlRestClient sends requests to one upstream base URL.
 //
+// Each request is sent at most once. When libcurl would re-send it (a reused
+// keep-alive connection closed before any answer, so curl retries on a fresh
+// one), the request fails with UNAVAILABLE instead, saying it may have
+// reached the upstream; a connection found closed *before* the request is
+// written to it is simply replaced, which is not a re-send.
+//
 // Thread safety: Send and Cancel may be called from any thread, including
 // from inside a callback. Callbacks run on the event-loop thread, never inline
 // in Send or Cancel, and must not block. Destroying the client cancels what is
@@ -36,7 +42,9 @@ class CurlRestClient final : public RestClient {
   // how many idle ones are kept) and connect_timeout (time allowed to
   // connect, within each request's deadline). Defaults are the config
   // loader's business: Create takes the message as loaded and fails with
-  // INVALID_ARGUMENT when a field is missing or not positive.
+  // INVALID_ARGUMENT when a field is missing or not positive, and with
+  // FAILED_PRECONDITION when the libcurl found at run time is older than
+  // 7.80 (it could not refuse re-sends).
   static absl::StatusOr<std::unique_ptr<CurlRestClient>> Create(
       const config::v1::Upstream& upstream);
 
