@@ -1,9 +1,12 @@
 // curl_rest_client.h: the RestClient that talks HTTP/1.1 with libcurl.
 //
-// One event-loop thread drives a curl multi handle for every request in
-// flight: no thread per call, keep-alive connections reused across requests,
-// a bound on open connections (requests beyond it wait inside curl), no
-// signals (CURLOPT_NOSIGNAL) and no `Expect: 100-continue` round trip.
+// One event-loop thread drives a curl multi handle through curl's socket API
+// (epoll for the sockets curl asks about, a timerfd for curl's timer, an
+// eventfd to wake the loop for new work), so the cost of an event does not
+// grow with the number of requests in flight. Keep-alive connections are
+// reused across requests, open connections are bounded (requests beyond the
+// bound wait inside curl), and no request is ever sent twice: libcurl's own
+// silent re-send on a reused connection that died is refused.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<CurlRestClient> client,
 //                    CurlRestClient::Create(config.upstream()));
@@ -33,8 +36,9 @@ namespace gateway::rest {
 // Thread safety: Send and Cancel may be called from any thread, including
 // from inside a callback. Callbacks run on the event-loop thread, never inline
 // in Send or Cancel, and must not block. Destroying the client cancels what is
-// still in flight (callbacks get CANCELLED) and joins the loop thread; it must
-// not be destroyed from inside one of its callbacks.
+// still in flight (callbacks get CANCELLED, on the loop thread, before the
+// destructor returns) and joins the loop thread; it must not be destroyed from
+// inside one of its callbacks.
 class CurlRestClient final : public RestClient {
  public:
   // Create starts the event loop for `upstream`: base_url (request targets

@@ -383,9 +383,11 @@ TEST(CurlRestClientTest, IdleConnectionClosedByServerIsReplacedQuietly) {
   EXPECT_EQ(received[1].index, 1);
 }
 
-TEST(CurlRestClientTest, ManyConcurrentRequestsAllComplete) {
-  constexpr int kRequests = 200;
-  constexpr int kMaxConnections = 16;
+TEST(CurlRestClientTest, ManyConcurrentRequestsFromSeveralThreadsAllComplete) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  constexpr int kRequests = kThreads * kPerThread;
+  constexpr int kMaxConnections = 16;  // most requests wait for a connection
   auto server = StartServer(AnswerOk);
   auto client = NewClient(UpstreamFor(server->base_url(), kMaxConnections));
   absl::BlockingCounter pending(kRequests);
@@ -393,16 +395,22 @@ TEST(CurlRestClientTest, ManyConcurrentRequestsAllComplete) {
   std::vector<absl::StatusOr<HttpResponse>> results(
       kRequests, absl::UnknownError("no callback"));
 
-  for (int i = 0; i < kRequests; ++i) {
-    client->Send(Request("GET", absl::StrCat("/item/", i)),
-                 [&, i](absl::StatusOr<HttpResponse> result) {
-                   {
-                     absl::MutexLock lock(&mu);
-                     results[i] = std::move(result);
-                   }
-                   pending.DecrementCount();
-                 });
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = t * kPerThread; i < (t + 1) * kPerThread; ++i) {
+        client->Send(Request("GET", absl::StrCat("/item/", i)),
+                     [&, i](absl::StatusOr<HttpResponse> result) {
+                       {
+                         absl::MutexLock lock(&mu);
+                         results[i] = std::move(result);
+                       }
+                       pending.DecrementCount();
+                     });
+      }
+    });
   }
+  for (std::thread& sender : senders) sender.join();
   pending.Wait();
 
   absl::MutexLock lock(&mu);
@@ -412,6 +420,56 @@ TEST(CurlRestClientTest, ManyConcurrentRequestsAllComplete) {
   }
   EXPECT_EQ(server->requests().size(), static_cast<size_t>(kRequests));
   EXPECT_LE(server->connections(), kMaxConnections);
+}
+
+// The loop keeps one timer for curl and re-arms it lazily: sooner when curl
+// needs it sooner, and, when curl's next deadline moved later, only once the
+// timer has fired early. Both kinds of deadline must still fire.
+TEST(CurlRestClientTest, ADeadlineSoonerThanOneAlreadySetFires) {
+  auto server =
+      StartServer([](const ServerRequest&) { return Reply::NeverAnswer(); });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  Outcome later;
+  Outcome sooner;
+
+  RestClient::RequestId later_id =
+      client->Send(Request("GET", "/later"), later.Callback());
+  server->WaitForRequests(1);
+  HttpRequest request = Request("GET", "/sooner");
+  request.deadline = absl::Now() + absl::Milliseconds(50);
+  client->Send(std::move(request), sooner.Callback());
+
+  EXPECT_EQ(sooner.Wait().status().code(), absl::StatusCode::kDeadlineExceeded)
+      << sooner.Wait().status();
+  client->Cancel(later_id);
+  EXPECT_EQ(later.Wait().status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(CurlRestClientTest, ALaterDeadlineFiresAfterTheSoonerRequestEnded) {
+  auto server =
+      StartServer([](const ServerRequest&) { return Reply::NeverAnswer(); });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  Outcome sooner;
+  Outcome later;
+  HttpRequest sooner_request = Request("GET", "/sooner");
+  sooner_request.deadline = absl::Now() + absl::Seconds(1);
+  HttpRequest later_request = Request("GET", "/later");
+  later_request.deadline = absl::Now() + absl::Milliseconds(1500);
+
+  RestClient::RequestId sooner_id =
+      client->Send(std::move(sooner_request), sooner.Callback());
+  client->Send(std::move(later_request), later.Callback());
+  server->WaitForRequests(2);
+  // Normally well before its deadline, so the timer set for it fires with
+  // nothing due and must be re-armed for the later one; either way the
+  // later deadline must fire.
+  client->Cancel(sooner_id);
+
+  EXPECT_THAT(sooner.Wait().status().code(),
+              ::testing::AnyOf(absl::StatusCode::kCancelled,
+                               absl::StatusCode::kDeadlineExceeded));
+  EXPECT_EQ(later.Wait().status().code(), absl::StatusCode::kDeadlineExceeded)
+      << later.Wait().status();
 }
 
 TEST(CurlRestClientTest, DestroyingTheClientCancelsWhatIsInFlight) {
