@@ -1,13 +1,15 @@
 // curl_rest_client.h: the RestClient that talks HTTP/1.1 with libcurl.
 //
-// One event-loop thread drives a curl multi handle for every request in
-// flight: no thread per call, keep-alive connections reused across requests,
-// a bound on open connections (requests beyond it wait inside curl), no
-// signals (CURLOPT_NOSIGNAL) and no `Expect: 100-continue` round trip.
+// One event-loop thread drives a curl multi handle through curl's socket API
+// (epoll for the sockets curl asks about, a timerfd for curl's timer, an
+// eventfd to wake the loop for new work), so the cost of an event does not
+// grow with the number of requests in flight. Keep-alive connections are
+// reused across requests, open connections are bounded (requests beyond the
+// bound wait inside curl), and no request is ever sent twice: libcurl's own
+// silent re-send on a reused connection that died is refused.
 //
-//   CurlRestClient::Options options;
-//   options.base_url = "http://127.0.0.1:8081";
-//   ASSIGN_OR_RETURN(auto client, CurlRestClient::Create(options));
+//   ASSIGN_OR_RETURN(std::unique_ptr<CurlRestClient> client,
+//                    CurlRestClient::Create(config.upstream()));
 //   client->Send(std::move(request), std::move(done));
 //
 // This is the only place in the gateway that links libcurl; CURLcode is
@@ -16,10 +18,8 @@
 #define GATEWAY_REST_CURL_REST_CLIENT_H_
 
 #include <memory>
-#include <string>
 
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
 #include "gateway/common/rest_client.h"
 #include "gateway/config/v1/config.pb.h"
 
@@ -27,28 +27,28 @@ namespace gateway::rest {
 
 // CurlRestClient sends requests to one upstream base URL.
 //
+// Each request is sent at most once. When libcurl would re-send it (a reused
+// keep-alive connection closed before any answer, so curl retries on a fresh
+// one), the request fails with UNAVAILABLE instead, saying it may have
+// reached the upstream; a connection found closed *before* the request is
+// written to it is simply replaced, which is not a re-send.
+//
 // Thread safety: Send and Cancel may be called from any thread, including
 // from inside a callback. Callbacks run on the event-loop thread, never inline
 // in Send or Cancel, and must not block. Destroying the client cancels what is
-// still in flight (callbacks get CANCELLED) and joins the loop thread; it must
-// not be destroyed from inside one of its callbacks.
+// still in flight (callbacks get CANCELLED, on the loop thread, before the
+// destructor returns) and joins the loop thread; it must not be destroyed from
+// inside one of its callbacks.
 class CurlRestClient final : public RestClient {
  public:
-  struct Options {
-    // Scheme, host and port (and optional path prefix) that request targets
-    // are appended to, e.g. "https://app.polytomic.com".
-    std::string base_url;
-    // Upper bound on open upstream connections; more concurrent requests wait
-    // for a free connection (their deadline keeps running).
-    int max_connections = 256;
-    // Time allowed to establish a connection, within the request deadline.
-    absl::Duration connect_timeout = absl::Seconds(5);
-  };
-
-  // Create starts the event loop. Fails if libcurl cannot be initialised or
-  // the base URL is empty.
-  static absl::StatusOr<std::unique_ptr<CurlRestClient>> Create(
-      const Options& options);
+  // Create starts the event loop for `upstream`: base_url (request targets
+  // are appended to it), max_connections (the bound on open connections, also
+  // how many idle ones are kept) and connect_timeout (time allowed to
+  // connect, within each request's deadline). Defaults are the config
+  // loader's business: Create takes the message as loaded and fails with
+  // INVALID_ARGUMENT when a field is missing or not positive, and with
+  // FAILED_PRECONDITION when the libcurl found at run time is older than
+  // 7.80 (it could not refuse re-sends).
   static absl::StatusOr<std::unique_ptr<CurlRestClient>> Create(
       const config::v1::Upstream& upstream);
 

@@ -1,0 +1,534 @@
+// Tests of CurlRestClient against ScriptedHttpServer on 127.0.0.1:0: what is
+// sent, what comes back, failures, cancellation, and that a request is never
+// sent twice.
+#include "gateway/rest/curl_rest_client.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/blocking_counter.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "gateway/config/v1/config.pb.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/unit/rest/scripted_http_server.h"
+
+namespace gateway::rest {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using Reply = testing::ScriptedHttpServer::Reply;
+using ServerRequest = testing::ScriptedHttpServer::Request;
+
+// A deadline no test reaches unless it means to.
+constexpr absl::Duration kGenerous = absl::Seconds(60);
+
+config::v1::Upstream UpstreamFor(const std::string& base_url,
+                                 int max_connections = 16,
+                                 absl::Duration connect_timeout = kGenerous) {
+  config::v1::Upstream upstream;
+  upstream.set_base_url(base_url);
+  upstream.set_max_connections(max_connections);
+  upstream.mutable_connect_timeout()->set_seconds(
+      absl::ToInt64Seconds(connect_timeout));
+  upstream.mutable_connect_timeout()->set_nanos(static_cast<int>(
+      absl::ToInt64Nanoseconds(connect_timeout % absl::Seconds(1))));
+  return upstream;
+}
+
+std::unique_ptr<CurlRestClient> NewClient(
+    const config::v1::Upstream& upstream) {
+  auto client = CurlRestClient::Create(upstream);
+  EXPECT_TRUE(client.ok()) << client.status();
+  return client.ok() ? *std::move(client) : nullptr;
+}
+
+std::unique_ptr<testing::ScriptedHttpServer> StartServer(
+    testing::ScriptedHttpServer::Script script) {
+  auto server = testing::ScriptedHttpServer::Start(std::move(script));
+  EXPECT_TRUE(server.ok()) << server.status();
+  return server.ok() ? *std::move(server) : nullptr;
+}
+
+// AnswerOk answers every request with 200 and its target as the body.
+Reply AnswerOk(const ServerRequest& request) {
+  return Reply::Answer(200, request.target);
+}
+
+HttpRequest Request(std::string method, std::string target,
+                    std::string body = "") {
+  HttpRequest request;
+  request.method = std::move(method);
+  request.target = std::move(target);
+  request.body = std::move(body);
+  request.deadline = absl::Now() + kGenerous;
+  request.account = "default";
+  request.operation = "test.call";
+  return request;
+}
+
+// Outcome receives one callback and remembers the thread it ran on.
+class Outcome {
+ public:
+  RestClient::Callback Callback() {
+    return [this](absl::StatusOr<HttpResponse> result) {
+      result_ = std::move(result);
+      thread_ = std::this_thread::get_id();
+      done_.Notify();
+    };
+  }
+  const absl::StatusOr<HttpResponse>& Wait() {
+    done_.WaitForNotification();
+    return result_;
+  }
+  std::thread::id thread() {
+    done_.WaitForNotification();
+    return thread_;
+  }
+
+ private:
+  absl::Notification done_;
+  absl::StatusOr<HttpResponse> result_ = absl::UnknownError("no callback");
+  std::thread::id thread_;
+};
+
+// Call sends `request` and waits for its outcome.
+absl::StatusOr<HttpResponse> Call(RestClient& client, HttpRequest request) {
+  Outcome outcome;
+  client.Send(std::move(request), outcome.Callback());
+  return outcome.Wait();
+}
+
+TEST(CurlRestClientTest, GetReturnsStatusLowerCasedHeadersAndBody) {
+  auto server = StartServer([](const ServerRequest&) {
+    return Reply::Answer(200, R"({"id":"1"})", {{"X-Request-Id", "abc"}});
+  });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+
+  auto response = Call(*client, Request("GET", "/api/bulk/syncs?active=true"));
+
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->Header("x-request-id"), "abc");
+  EXPECT_EQ(response->Header("content-length"), "10");
+  EXPECT_EQ(response->body, R"({"id":"1"})");
+  std::vector<ServerRequest> received = server->requests();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].method, "GET");
+  EXPECT_EQ(received[0].target, "/api/bulk/syncs?active=true");
+  EXPECT_EQ(received[0].Header("expect"), "");
+}
+
+TEST(CurlRestClientTest, PostSendsBodyAsJson) {
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url()));
+
+  auto response = Call(*client, Request("POST", "/api/syncs", R"({"a":1})"));
+
+  ASSERT_TRUE(response.ok()) << response.status();
+  std::vector<ServerRequest> received = server->requests();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].method, "POST");
+  EXPECT_EQ(received[0].body, R"({"a":1})");
+  EXPECT_EQ(received[0].Header("content-type"), "application/json");
+  EXPECT_EQ(received[0].Header("expect"), "");
+}
+
+TEST(CurlRestClientTest, PutKeepsTheCallersContentType) {
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  HttpRequest request = Request("PUT", "/api/syncs/1", "{}");
+  request.headers = {{"Content-Type", "application/merge-patch+json"}};
+
+  ASSERT_TRUE(Call(*client, std::move(request)).ok());
+
+  std::vector<ServerRequest> received = server->requests();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].method, "PUT");
+  EXPECT_EQ(received[0].body, "{}");
+  EXPECT_EQ(received[0].Header("content-type"), "application/merge-patch+json");
+}
+
+TEST(CurlRestClientTest, SendsCustomHeaders) {
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  HttpRequest request = Request("DELETE", "/api/syncs/1");
+  request.headers = {{"Authorization", "Bearer k"},
+                     {"X-Polytomic-Version", "2025-09-18"}};
+
+  ASSERT_TRUE(Call(*client, std::move(request)).ok());
+
+  std::vector<ServerRequest> received = server->requests();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].method, "DELETE");
+  EXPECT_EQ(received[0].Header("authorization"), "Bearer k");
+  EXPECT_EQ(received[0].Header("x-polytomic-version"), "2025-09-18");
+  EXPECT_EQ(received[0].body, "");
+}
+
+TEST(CurlRestClientTest, ServerErrorIsAResponseNotAFailure) {
+  auto server = StartServer([](const ServerRequest&) {
+    return Reply::Answer(500, R"({"error":"boom"})");
+  });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+
+  auto response = Call(*client, Request("GET", "/api/x"));
+
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 500);
+  EXPECT_EQ(response->body, R"({"error":"boom"})");
+}
+
+TEST(CurlRestClientTest, ReusesTheKeepAliveConnection) {
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url()));
+
+  ASSERT_TRUE(Call(*client, Request("GET", "/one")).ok());
+  ASSERT_TRUE(Call(*client, Request("POST", "/two", "{}")).ok());
+
+  EXPECT_EQ(server->connections(), 1);
+}
+
+TEST(CurlRestClientTest, DeadlineGivesDeadlineExceeded) {
+  auto server =
+      StartServer([](const ServerRequest&) { return Reply::NeverAnswer(); });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  HttpRequest request = Request("GET", "/slow");
+  request.deadline = absl::Now() + absl::Milliseconds(50);
+
+  auto response = Call(*client, std::move(request));
+
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kDeadlineExceeded)
+      << response.status();
+}
+
+TEST(CurlRestClientTest, PassedDeadlineFailsOnTheLoopThread) {
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  HttpRequest request = Request("GET", "/late");
+  request.deadline = absl::Now() - absl::Seconds(1);
+  Outcome outcome;
+
+  client->Send(std::move(request), outcome.Callback());
+
+  EXPECT_EQ(outcome.Wait().status().code(),
+            absl::StatusCode::kDeadlineExceeded);
+  EXPECT_NE(outcome.thread(), std::this_thread::get_id());
+  EXPECT_EQ(server->requests().size(), 0u);
+}
+
+TEST(CurlRestClientTest, CancelGivesCancelled) {
+  auto server =
+      StartServer([](const ServerRequest&) { return Reply::NeverAnswer(); });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  Outcome outcome;
+
+  RestClient::RequestId id =
+      client->Send(Request("GET", "/hanging"), outcome.Callback());
+  server->WaitForRequests(1);
+  client->Cancel(id);
+
+  EXPECT_EQ(outcome.Wait().status().code(), absl::StatusCode::kCancelled);
+  EXPECT_NE(outcome.thread(), std::this_thread::get_id());
+}
+
+TEST(CurlRestClientTest, CancelRightAfterSendGivesCancelled) {
+  auto server =
+      StartServer([](const ServerRequest&) { return Reply::NeverAnswer(); });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  Outcome outcome;
+
+  client->Cancel(client->Send(Request("GET", "/hanging"), outcome.Callback()));
+
+  EXPECT_EQ(outcome.Wait().status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(CurlRestClientTest, CancelOfAnUnknownIdIsIgnored) {
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url()));
+
+  client->Cancel(12345);
+
+  EXPECT_TRUE(Call(*client, Request("GET", "/fine")).ok());
+}
+
+TEST(CurlRestClientTest, ConnectionRefusedGivesUnavailable) {
+  // A bound socket that does not listen refuses connections, and holding it
+  // keeps anyone else off the port.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof(address);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), size), 0);
+  ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size), 0);
+  auto client = NewClient(
+      UpstreamFor(absl::StrCat("http://127.0.0.1:", ntohs(address.sin_port))));
+
+  auto response = Call(*client, Request("POST", "/api/syncs", "{}"));
+
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(response.status().message()),
+              AllOf(HasSubstr("POST /api/syncs"), HasSubstr("not sent")));
+  close(fd);
+}
+
+TEST(CurlRestClientTest, ConnectTimeoutIsUnavailableNotDeadlineExceeded) {
+  // A listener with a full accept queue drops further SYNs, so connecting
+  // hangs until the connect timeout; the request's own deadline is far off.
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof(address);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&address), size), 0);
+  ASSERT_EQ(listen(listener, 0), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&address), &size),
+            0);
+  int filler = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(connect(filler, reinterpret_cast<sockaddr*>(&address), size), 0);
+  auto client = NewClient(
+      UpstreamFor(absl::StrCat("http://127.0.0.1:", ntohs(address.sin_port)),
+                  16, absl::Milliseconds(100)));
+
+  auto response = Call(*client, Request("GET", "/api/x"));
+
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable)
+      << response.status();
+  EXPECT_THAT(std::string(response.status().message()),
+              HasSubstr("connect timeout"));
+  close(filler);
+  close(listener);
+}
+
+// A keep-alive connection that the upstream closes after reading a request,
+// without answering: libcurl on its own would send the request again on a
+// fresh connection. The client must not.
+class NoResendTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(NoResendTest, ReusedConnectionClosedWithoutAnswerIsNotResent) {
+  const std::string method = GetParam();
+  auto server = StartServer([](const ServerRequest& request) {
+    if (absl::StartsWith(request.target, "/api/doomed")) {
+      return Reply::CloseWithoutAnswer();
+    }
+    return AnswerOk(request);
+  });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  std::string body = method == "GET" ? "" : R"({"secret_field":"s3"})";
+  ASSERT_TRUE(Call(*client, Request(method, "/first", body)).ok());
+
+  HttpRequest doomed = Request(method, "/api/doomed?token=hush", body);
+  doomed.headers = {{"Authorization", "Bearer hunter2"}};
+  auto response = Call(*client, std::move(doomed));
+
+  EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable)
+      << response.status();
+  EXPECT_THAT(std::string(response.status().message()),
+              AllOf(HasSubstr(absl::StrCat(method, " /api/doomed")),
+                    HasSubstr("may have reached the upstream"),
+                    HasSubstr("not re-sent"), Not(HasSubstr("hush")),
+                    Not(HasSubstr("hunter2")), Not(HasSubstr("s3"))));
+  EXPECT_EQ(server->CountRequests("/api/doomed?token=hush"), 1);
+  // It was the second request on the first, reused, connection.
+  std::vector<ServerRequest> received = server->requests();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[1].connection, 1);
+  EXPECT_EQ(received[1].index, 2);
+
+  // A fresh connection works afterwards.
+  auto after = Call(*client, Request(method, "/after", body));
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->body, "/after");
+  EXPECT_EQ(server->CountRequests("/api/doomed?token=hush"), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Methods, NoResendTest,
+                         ::testing::Values("POST", "GET", "PUT"));
+
+TEST(CurlRestClientTest, IdleConnectionClosedByServerIsReplacedQuietly) {
+  auto server = StartServer([](const ServerRequest& request) {
+    if (request.target == "/first") return Reply::AnswerThenClose(200, "one");
+    return AnswerOk(request);
+  });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  ASSERT_TRUE(Call(*client, Request("POST", "/first", "{}")).ok());
+  server->WaitForServerCloses(1);
+
+  auto response = Call(*client, Request("POST", "/second", "{}"));
+
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->body, "/second");
+  std::vector<ServerRequest> received = server->requests();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[1].connection, 2);
+  EXPECT_EQ(received[1].index, 1);
+}
+
+TEST(CurlRestClientTest, ManyConcurrentRequestsFromSeveralThreadsAllComplete) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  constexpr int kRequests = kThreads * kPerThread;
+  constexpr int kMaxConnections = 16;  // most requests wait for a connection
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url(), kMaxConnections));
+  absl::BlockingCounter pending(kRequests);
+  absl::Mutex mu;
+  std::vector<absl::StatusOr<HttpResponse>> results(
+      kRequests, absl::UnknownError("no callback"));
+
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = t * kPerThread; i < (t + 1) * kPerThread; ++i) {
+        client->Send(Request("GET", absl::StrCat("/item/", i)),
+                     [&, i](absl::StatusOr<HttpResponse> result) {
+                       {
+                         absl::MutexLock lock(&mu);
+                         results[i] = std::move(result);
+                       }
+                       pending.DecrementCount();
+                     });
+      }
+    });
+  }
+  for (std::thread& sender : senders) sender.join();
+  pending.Wait();
+
+  absl::MutexLock lock(&mu);
+  for (int i = 0; i < kRequests; ++i) {
+    ASSERT_TRUE(results[i].ok()) << i << ": " << results[i].status();
+    EXPECT_EQ(results[i]->body, absl::StrCat("/item/", i));
+  }
+  EXPECT_EQ(server->requests().size(), static_cast<size_t>(kRequests));
+  EXPECT_LE(server->connections(), kMaxConnections);
+}
+
+// The loop keeps one timer for curl and re-arms it lazily: sooner when curl
+// needs it sooner, and, when curl's next deadline moved later, only once the
+// timer has fired early. Both kinds of deadline must still fire.
+TEST(CurlRestClientTest, ADeadlineSoonerThanOneAlreadySetFires) {
+  auto server =
+      StartServer([](const ServerRequest&) { return Reply::NeverAnswer(); });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  Outcome later;
+  Outcome sooner;
+
+  RestClient::RequestId later_id =
+      client->Send(Request("GET", "/later"), later.Callback());
+  server->WaitForRequests(1);
+  HttpRequest request = Request("GET", "/sooner");
+  request.deadline = absl::Now() + absl::Milliseconds(50);
+  client->Send(std::move(request), sooner.Callback());
+
+  EXPECT_EQ(sooner.Wait().status().code(), absl::StatusCode::kDeadlineExceeded)
+      << sooner.Wait().status();
+  client->Cancel(later_id);
+  EXPECT_EQ(later.Wait().status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST(CurlRestClientTest, ALaterDeadlineFiresAfterTheSoonerRequestEnded) {
+  auto server =
+      StartServer([](const ServerRequest&) { return Reply::NeverAnswer(); });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  Outcome sooner;
+  Outcome later;
+  HttpRequest sooner_request = Request("GET", "/sooner");
+  sooner_request.deadline = absl::Now() + absl::Seconds(1);
+  HttpRequest later_request = Request("GET", "/later");
+  later_request.deadline = absl::Now() + absl::Milliseconds(1500);
+
+  RestClient::RequestId sooner_id =
+      client->Send(std::move(sooner_request), sooner.Callback());
+  client->Send(std::move(later_request), later.Callback());
+  server->WaitForRequests(2);
+  // Normally well before its deadline, so the timer set for it fires with
+  // nothing due and must be re-armed for the later one; either way the
+  // later deadline must fire.
+  client->Cancel(sooner_id);
+
+  EXPECT_THAT(sooner.Wait().status().code(),
+              ::testing::AnyOf(absl::StatusCode::kCancelled,
+                               absl::StatusCode::kDeadlineExceeded));
+  EXPECT_EQ(later.Wait().status().code(), absl::StatusCode::kDeadlineExceeded)
+      << later.Wait().status();
+}
+
+TEST(CurlRestClientTest, DestroyingTheClientCancelsWhatIsInFlight) {
+  constexpr int kRequests = 20;
+  constexpr int kMaxConnections = 16;  // so some wait for a connection
+  auto server =
+      StartServer([](const ServerRequest&) { return Reply::NeverAnswer(); });
+  auto client = NewClient(UpstreamFor(server->base_url(), kMaxConnections));
+  absl::Mutex mu;
+  std::vector<absl::Status> statuses;
+
+  for (int i = 0; i < kRequests; ++i) {
+    client->Send(Request("GET", absl::StrCat("/hang/", i)),
+                 [&](absl::StatusOr<HttpResponse> result) {
+                   absl::MutexLock lock(&mu);
+                   statuses.push_back(result.status());
+                 });
+  }
+  server->WaitForRequests(kMaxConnections);
+  client.reset();
+
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(statuses.size(), static_cast<size_t>(kRequests));
+  for (const absl::Status& status : statuses) {
+    EXPECT_EQ(status.code(), absl::StatusCode::kCancelled) << status;
+  }
+}
+
+TEST(CurlRestClientTest, SendFromInsideACallback) {
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  Outcome second;
+  absl::Notification first_done;
+
+  client->Send(Request("GET", "/first"),
+               [&](absl::StatusOr<HttpResponse> result) {
+                 EXPECT_TRUE(result.ok()) << result.status();
+                 client->Send(Request("GET", "/second"), second.Callback());
+                 first_done.Notify();
+               });
+  first_done.WaitForNotification();
+
+  const absl::StatusOr<HttpResponse>& result = second.Wait();
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->body, "/second");
+}
+
+TEST(CurlRestClientTest, CreateRefusesAnIncompleteUpstream) {
+  config::v1::Upstream no_url = UpstreamFor("");
+  config::v1::Upstream no_connections = UpstreamFor("http://127.0.0.1:1", 0);
+  config::v1::Upstream no_connect_timeout = UpstreamFor("http://127.0.0.1:1");
+  no_connect_timeout.clear_connect_timeout();
+
+  for (const auto& upstream : {no_url, no_connections, no_connect_timeout}) {
+    EXPECT_EQ(CurlRestClient::Create(upstream).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << upstream.ShortDebugString();
+  }
+}
+
+}  // namespace
+}  // namespace gateway::rest
