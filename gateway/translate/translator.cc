@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/common/json_cursor.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/translate/error_mapping.h"
 #include "gateway/translate/request_builder.h"
@@ -64,13 +65,18 @@ absl::StatusOr<Json> Translator::ParseBody(const Route& route,
   return json;
 }
 
-absl::Status Translator::FromJson(const Route& route, int http_status,
-                                  const Json& body,
+absl::Status Translator::FromJson(const Route& route,
+                                  const HttpResponse& answer,
                                   google::protobuf::Message* response) const {
-  if (body.is_null()) return absl::OkStatus();
-  absl::Status status = codec_.FromJson(body, response);
-  if (!status.ok())
-    return BadUpstreamBody(route, http_status, status.message());
+  if (absl::StripAsciiWhitespace(answer.body).empty()) return absl::OkStatus();
+  JsonCursor null_body(answer.body);
+  if (null_body.ReadNull().ok() && null_body.ExpectEnd().ok()) {
+    return absl::OkStatus();
+  }
+  absl::Status status = codec_.FromJson(answer.body, response);
+  if (!status.ok()) {
+    return BadUpstreamBody(route, answer.status, status.message());
+  }
   return absl::OkStatus();
 }
 
@@ -78,9 +84,12 @@ absl::StatusOr<Json> Translator::FromHttp(const Route& route,
                                           const HttpResponse& answer,
                                           google::protobuf::Message* response,
                                           absl::Time now) const {
-  ASSIGN_OR_RETURN(Json body, ParseBody(route, answer, now));
-  RETURN_IF_ERROR(FromJson(route, answer.status, body, response));
-  return body;
+  if (answer.status < 200 || answer.status > 299) {
+    return UpstreamHttpError(route, routes_->schema(), answer, now);
+  }
+  RETURN_IF_ERROR(FromJson(route, answer, response));
+  if (route.IsRead()) return Json();
+  return ParseBody(route, answer, now);
 }
 
 absl::Status Translator::FromTransportError(

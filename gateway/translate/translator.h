@@ -60,12 +60,15 @@ class Translator {
                                  const HttpResponse& response,
                                  absl::Time now) const;
 
-  // FromJson fills `response` from a parsed 2xx body.
-  absl::Status FromJson(const Route& route, int http_status, const Json& body,
+  // FromJson fills `response` straight from a 2xx answer's body text (an
+  // empty or `null` body leaves it empty).
+  absl::Status FromJson(const Route& route, const HttpResponse& answer,
                         google::protobuf::Message* response) const;
 
-  // FromHttp is ParseBody followed by FromJson; it returns the parsed body
-  // (for what the caller does next with the upstream document).
+  // FromHttp maps a non-2xx answer like ParseBody, then fills `response` with
+  // FromJson. For a write it also returns the parsed body (for what the
+  // caller does next with the upstream document); for a read (route.IsRead())
+  // it returns null and parses nothing more.
   absl::StatusOr<Json> FromHttp(const Route& route, const HttpResponse& answer,
                                 google::protobuf::Message* response,
                                 absl::Time now) const;
