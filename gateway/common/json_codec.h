@@ -75,8 +75,8 @@ class JsonCodec {
   // text is not JSON (see json_cursor.h: what nlohmann::json::parse accepts,
   // nested at most 128 deep) or when its shape cannot be kept at all: not an
   // object for a message (a string or object for a json_union message, an
-  // array for a json_list one), or an unknown member in a message without
-  // additional_fields. On error `message` is cleared.
+  // array for a json_list one), or a member that does not fit a message
+  // without additional_fields. On error `message` is cleared.
   absl::Status FromJson(absl::string_view json_text,
                         google::protobuf::Message* message) const;
 
@@ -85,7 +85,9 @@ class JsonCodec {
   // whitespace outside strings. So compact and pretty-printed forms of the
   // same text agree, an object nested at any depth has the etag of the same
   // text at the top level, and any process computes the same etag. `raw_json`
-  // is trusted to be JSON (a span JsonCursor read); nothing is checked.
+  // is trusted to be JSON (a span JsonCursor read); nothing is checked. For a
+  // text spelled as nlohmann prints it (no repeated names, no escapes it does
+  // not write) this is the etag of the document forms before it.
   static std::string Etag(absl::string_view raw_json);
 
   // The document forms are gone. Deleted rather than absent: a JSON document
