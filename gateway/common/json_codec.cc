@@ -1,12 +1,11 @@
 #include "gateway/common/json_codec.h"
 
 #include <cmath>
-#include <limits>
 #include <string>
+#include <utility>
 
-#include "absl/strings/str_cat.h"
+#include "gateway/common/json_decoder.h"
 #include "gateway/common/sha256.h"
-#include "gateway/common/status_macros.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -16,11 +15,6 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
-
-absl::Status TypeMismatch(const FieldInfo& field, absl::string_view expected) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(field.wire_name, ": expected ", expected));
-}
 
 // HasValue says whether a singular field is "set" for the purpose of sending
 // it: presence where the field tracks it, otherwise a non-zero value.
@@ -112,36 +106,6 @@ Json JsonCodec::ValueToJson(const google::protobuf::Value& value) {
       break;
   }
   return nullptr;
-}
-
-void JsonCodec::JsonToValue(const Json& json, google::protobuf::Value* value) {
-  switch (json.type()) {
-    case Json::value_t::boolean:
-      value->set_bool_value(json.get<bool>());
-      return;
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-    case Json::value_t::number_float:
-      value->set_number_value(json.get<double>());
-      return;
-    case Json::value_t::string:
-      value->set_string_value(json.get_ref<const std::string&>());
-      return;
-    case Json::value_t::array: {
-      auto* list = value->mutable_list_value();
-      for (const Json& item : json) JsonToValue(item, list->add_values());
-      return;
-    }
-    case Json::value_t::object: {
-      auto* fields = value->mutable_struct_value()->mutable_fields();
-      for (const auto& [key, member] : json.items()) {
-        JsonToValue(member, &(*fields)[key]);
-      }
-      return;
-    }
-    default:
-      value->set_null_value(google::protobuf::NULL_VALUE);
-  }
 }
 
 Json JsonCodec::ToJson(const Message& message) const {
@@ -324,222 +288,34 @@ Json JsonCodec::MessageValueToJson(const Message& value, WellKnown kind) const {
   return ToJson(value);
 }
 
-absl::Status JsonCodec::FromJson(const Json& json, Message* message) const {
-  const MessageInfo* info = schema_->Message(message->GetDescriptor());
-  const Reflection* r = message->GetReflection();
-  if (info->json_union) {
-    const auto* oneof = message->GetDescriptor()->oneof_decl(0);
-    for (int i = 0; i < oneof->field_count(); ++i) {
-      const FieldInfo& field = *info->FindProto(oneof->field(i)->name());
-      bool is_string =
-          field.descriptor->cpp_type() == FieldDescriptor::CPPTYPE_STRING;
-      if (is_string == json.is_string()) return SetField(json, field, message);
-    }
-    return absl::InvalidArgumentError("expected a string or an object");
-  }
-  if (info->json_list) return SetField(json, info->fields[0], message);
-  if (!json.is_object()) {
-    return absl::InvalidArgumentError("expected a JSON object");
-  }
-  google::protobuf::Struct* extra = nullptr;
-  for (const auto& [key, value] : json.items()) {
-    const FieldInfo* field = info->FindWire(key);
-    absl::Status status;
-    if (field == nullptr || field->gateway_only()) {
-      status = absl::NotFoundError(absl::StrCat("unknown member ", key));
-    } else if (value.is_null() && field->well_known != WellKnown::kValue) {
-      continue;  // null reads as absent
-    } else {
-      status = SetField(value, *field, message);
-    }
-    if (status.ok()) continue;
-    if (info->additional_fields == nullptr) return status;
-    if (extra == nullptr) {
-      extra = static_cast<google::protobuf::Struct*>(
-          r->MutableMessage(message, info->additional_fields));
-    }
-    JsonToValue(value, &(*extra->mutable_fields())[key]);
-  }
-  if (const FieldInfo* etag = info->etag()) {
-    r->SetString(message, etag->descriptor, Etag(json));
-  }
-  return absl::OkStatus();
-}
-
-std::string JsonCodec::Etag(const Json& document) {
-  return Sha256Hex(Dump(document));
-}
-
-absl::Status JsonCodec::SetField(const Json& json, const FieldInfo& field,
+absl::Status JsonCodec::FromJson(absl::string_view json_text,
                                  Message* message) const {
-  const FieldDescriptor* d = field.descriptor;
-  const Reflection* r = message->GetReflection();
-  if (d->is_map()) {
-    if (!json.is_object()) return TypeMismatch(field, "an object");
-    const FieldDescriptor* value = d->message_type()->map_value();
-    FieldInfo value_info;
-    value_info.descriptor = value;
-    value_info.wire_name = field.wire_name;
-    if (value->message_type() != nullptr) {
-      value_info.well_known = WireSchema::WellKnownOf(value->message_type());
-    }
-    for (const auto& [key, member] : json.items()) {
-      Message* entry = r->AddMessage(message, d);
-      entry->GetReflection()->SetString(entry, d->message_type()->map_key(),
-                                        key);
-      absl::Status status = SetSingular(member, value_info, entry);
-      if (!status.ok()) {
-        r->ClearField(message, d);
-        return status;
-      }
-    }
-    return absl::OkStatus();
-  }
-  if (d->is_repeated()) {
-    if (!json.is_array()) return TypeMismatch(field, "an array");
-    for (const Json& item : json) {
-      absl::Status status = AddElement(item, field, message);
-      if (!status.ok()) {
-        // All or nothing: the raw array is kept in additional_fields.
-        r->ClearField(message, d);
-        return status;
-      }
-    }
-    return absl::OkStatus();
-  }
-  return SetSingular(json, field, message);
+  return JsonDecoder::Decode(*schema_, json_text, message);
 }
 
-absl::Status JsonCodec::SetSingular(const Json& json, const FieldInfo& field,
-                                    Message* message) const {
-  const FieldDescriptor* d = field.descriptor;
-  const Reflection* r = message->GetReflection();
-  switch (d->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING:
-      if (!json.is_string()) return TypeMismatch(field, "a string");
-      r->SetString(message, d, json.get<std::string>());
-      return absl::OkStatus();
-    case FieldDescriptor::CPPTYPE_BOOL:
-      if (!json.is_boolean()) return TypeMismatch(field, "a boolean");
-      r->SetBool(message, d, json.get<bool>());
-      return absl::OkStatus();
-    case FieldDescriptor::CPPTYPE_INT64:
-      if (!json.is_number_integer()) return TypeMismatch(field, "an integer");
-      if (json.is_number_unsigned() &&
-          json.get<uint64_t>() >
-              static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return TypeMismatch(field, "a 64-bit integer");
+std::string JsonCodec::Etag(absl::string_view raw_json) {
+  // Hash the runs between insignificant whitespace, so that no compact copy
+  // of the text is made; a compact text is one run.
+  Sha256 hasher;
+  size_t run = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < raw_json.size(); ++i) {
+    char c = raw_json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
       }
-      r->SetInt64(message, d, json.get<int64_t>());
-      return absl::OkStatus();
-    case FieldDescriptor::CPPTYPE_INT32:
-      if (!json.is_number_integer()) return TypeMismatch(field, "an integer");
-      if (json.get<int64_t>() != json.get<int32_t>()) {
-        return TypeMismatch(field, "a 32-bit integer");
-      }
-      r->SetInt32(message, d, json.get<int32_t>());
-      return absl::OkStatus();
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-      if (!json.is_number()) return TypeMismatch(field, "a number");
-      r->SetDouble(message, d, json.get<double>());
-      return absl::OkStatus();
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      if (!json.is_string()) return TypeMismatch(field, "a string");
-      auto it = field.enum_info->number_by_wire.find(json.get<std::string>());
-      if (it == field.enum_info->number_by_wire.end()) {
-        return TypeMismatch(field, "a known enum value");
-      }
-      r->SetEnumValue(message, d, it->second);
-      return absl::OkStatus();
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      if (i > run) hasher.Update(raw_json.substr(run, i - run));
+      run = i + 1;
     }
-    case FieldDescriptor::CPPTYPE_MESSAGE: {
-      Message* value = r->MutableMessage(message, d);
-      absl::Status status = ReadMessageValue(json, field.well_known, value);
-      if (!status.ok()) r->ClearField(message, d);
-      return status;
-    }
-    default:
-      return TypeMismatch(field, "a supported type");
   }
-}
-
-absl::Status JsonCodec::AddElement(const Json& json, const FieldInfo& field,
-                                   Message* message) const {
-  const FieldDescriptor* d = field.descriptor;
-  const Reflection* r = message->GetReflection();
-  switch (d->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_STRING:
-      if (!json.is_string()) return TypeMismatch(field, "strings");
-      r->AddString(message, d, json.get<std::string>());
-      return absl::OkStatus();
-    case FieldDescriptor::CPPTYPE_BOOL:
-      if (!json.is_boolean()) return TypeMismatch(field, "booleans");
-      r->AddBool(message, d, json.get<bool>());
-      return absl::OkStatus();
-    case FieldDescriptor::CPPTYPE_INT64:
-      if (!json.is_number_integer()) return TypeMismatch(field, "integers");
-      r->AddInt64(message, d, json.get<int64_t>());
-      return absl::OkStatus();
-    case FieldDescriptor::CPPTYPE_DOUBLE:
-      if (!json.is_number()) return TypeMismatch(field, "numbers");
-      r->AddDouble(message, d, json.get<double>());
-      return absl::OkStatus();
-    case FieldDescriptor::CPPTYPE_ENUM: {
-      if (!json.is_string()) return TypeMismatch(field, "strings");
-      auto it = field.enum_info->number_by_wire.find(json.get<std::string>());
-      if (it == field.enum_info->number_by_wire.end()) {
-        return TypeMismatch(field, "known enum values");
-      }
-      r->AddEnumValue(message, d, it->second);
-      return absl::OkStatus();
-    }
-    case FieldDescriptor::CPPTYPE_MESSAGE:
-      return ReadMessageValue(json, field.well_known,
-                              r->AddMessage(message, d));
-    default:
-      return TypeMismatch(field, "a supported type");
-  }
-}
-
-absl::Status JsonCodec::ReadMessageValue(const Json& json, WellKnown kind,
-                                         Message* value) const {
-  switch (kind) {
-    case WellKnown::kTimestamp:
-      if (!json.is_string() ||
-          !google::protobuf::util::TimeUtil::FromString(
-              json.get<std::string>(),
-              static_cast<google::protobuf::Timestamp*>(value))) {
-        return absl::InvalidArgumentError("expected an RFC 3339 timestamp");
-      }
-      return absl::OkStatus();
-    case WellKnown::kStruct: {
-      if (!json.is_object()) {
-        return absl::InvalidArgumentError("expected an object");
-      }
-      auto* fields =
-          static_cast<google::protobuf::Struct*>(value)->mutable_fields();
-      for (const auto& [key, member] : json.items()) {
-        JsonToValue(member, &(*fields)[key]);
-      }
-      return absl::OkStatus();
-    }
-    case WellKnown::kValue:
-      JsonToValue(json, static_cast<google::protobuf::Value*>(value));
-      return absl::OkStatus();
-    case WellKnown::kListValue: {
-      if (!json.is_array()) {
-        return absl::InvalidArgumentError("expected an array");
-      }
-      auto* list = static_cast<google::protobuf::ListValue*>(value);
-      for (const Json& item : json) JsonToValue(item, list->add_values());
-      return absl::OkStatus();
-    }
-    case WellKnown::kFieldMask:
-      return absl::InvalidArgumentError("a field mask is not on the wire");
-    case WellKnown::kNone:
-      break;
-  }
-  return FromJson(json, value);
+  if (run < raw_json.size()) hasher.Update(raw_json.substr(run));
+  return std::move(hasher).HexDigest();
 }
 
 }  // namespace gateway

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/common/error_details.h"
+#include "gateway/common/json_cursor.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/fieldmask/document_merge.h"
 #include "gateway/fieldmask/write_only_fields.h"
@@ -138,10 +139,14 @@ void ReadMergeWriteExchange::Write(std::shared_ptr<Update> update,
   Json doc = std::move(*data);
   if (const FieldInfo* etag = update->info->etag()) {
     const auto* r = update->resource->GetReflection();
-    if (r->HasField(*update->resource, etag->descriptor) &&
-        r->GetString(*update->resource, etag->descriptor) !=
-            JsonCodec::Etag(doc)) {
-      return fail(EtagMismatch(route));
+    if (r->HasField(*update->resource, etag->descriptor)) {
+      // The etag reads return is the hash of the document's own bytes.
+      absl::StatusOr<absl::string_view> raw =
+          JsonCursor::FindMember(got.body, "data");
+      if (!raw.ok() || r->GetString(*update->resource, etag->descriptor) !=
+                           JsonCodec::Etag(*raw)) {
+        return fail(EtagMismatch(route));
+      }
     }
   }
   const fieldmask::MaskPlan& plan = *call.mask_plan();

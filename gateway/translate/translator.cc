@@ -4,6 +4,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/common/json_cursor.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/translate/error_mapping.h"
 #include "gateway/translate/request_builder.h"
@@ -77,9 +78,12 @@ absl::StatusOr<Json> Translator::ParseBody(const Route& route,
 absl::Status Translator::FromHttp(const Route& route,
                                   const HttpResponse& answer,
                                   google::protobuf::Message* response) const {
-  ASSIGN_OR_RETURN(Json body, ParseBody(route, answer));
-  if (body.is_null()) return absl::OkStatus();
-  absl::Status status = codec_.FromJson(body, response);
+  if (absl::StripAsciiWhitespace(answer.body).empty()) return absl::OkStatus();
+  JsonCursor null_body(answer.body);
+  if (null_body.ReadNull().ok() && null_body.ExpectEnd().ok()) {
+    return absl::OkStatus();
+  }
+  absl::Status status = codec_.FromJson(answer.body, response);
   if (!status.ok()) {
     return BadUpstreamBody(route, answer.status, status.message());
   }

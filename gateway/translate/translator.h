@@ -72,7 +72,8 @@ class Translator {
   absl::StatusOr<Json> ParseBody(const Route& route,
                                  const HttpResponse& answer) const;
 
-  // FromHttp fills `response` from a 2xx answer; INTERNAL
+  // FromHttp fills `response` straight from a 2xx answer's body text (an
+  // empty or `null` body leaves it empty), without a JSON document; INTERNAL
   // (UPSTREAM_BAD_RESPONSE) if the body cannot be read into it.
   absl::Status FromHttp(const Route& route, const HttpResponse& answer,
                         google::protobuf::Message* response) const;
