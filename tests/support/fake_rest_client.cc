@@ -179,16 +179,19 @@ std::vector<gateway::RestClient::RequestId> FakeRestClient::cancels() const {
   return cancels_;
 }
 
-const char* DescribeState(FakeRestClient::State state) {
+void PrintTo(FakeRestClient::State state, std::ostream* os) {
   switch (state) {
     case FakeRestClient::State::kPending:
-      return "pending";
+      *os << "pending";
+      return;
     case FakeRestClient::State::kAnswered:
-      return "answered";
+      *os << "answered";
+      return;
     case FakeRestClient::State::kCancelled:
-      return "cancelled";
+      *os << "cancelled";
+      return;
   }
-  return "?";
+  *os << "?";
 }
 
 }  // namespace testsupport

@@ -1,15 +1,17 @@
 // fake_rest_client.h: a RestClient for unit tests that records every request
 // and answers only when the test says so.
 //
-//   testsupport::FakeRestClient upstream;
-//   ...code under test calls upstream.Send(...)...
+//   using testsupport::FakeRestClient;
+//   FakeRestClient upstream;
+//   ...the code under test calls upstream.Send(...)...
 //   ASSERT_EQ(upstream.size(), 1u);
 //   EXPECT_EQ(upstream.request(0).target, "/api/bulk/syncs/5d7c...");
-//   upstream.Answer(0, testsupport::FakeRestClient::Reply(200, R"({"data":{}})"));
+//   upstream.Answer(0, FakeRestClient::Reply(200, R"({"data":{}})"));
 //   upstream.AnswerFirst(
-//       [](const auto& r) { return r.method == "PUT"; },
+//       [](const FakeRestClient::Recorded& r) { return r.method == "PUT"; },
 //       absl::UnavailableError("connection reset"));
-//   upstream.AutoAnswer("GET", "/api/syncs", Reply(200, R"({"data":[]})"));
+//   upstream.AutoAnswer("GET", "/api/syncs",
+//                       FakeRestClient::Reply(200, R"({"data":[]})"));
 //
 // Nothing is answered by itself: a request stays pending until the test
 // answers it (by index or by predicate), the code under test cancels it, or
@@ -21,6 +23,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -133,8 +136,8 @@ class FakeRestClient final : public gateway::RestClient {
   std::vector<RequestId> cancels_ ABSL_GUARDED_BY(mu_);
 };
 
-// DescribeState renders a state for assertion messages.
-const char* DescribeState(FakeRestClient::State state);
+// PrintTo shows a state in assertion messages.
+void PrintTo(FakeRestClient::State state, std::ostream* os);
 
 }  // namespace testsupport
 

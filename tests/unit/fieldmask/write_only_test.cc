@@ -104,7 +104,8 @@ TEST(WriteOnlyFieldsTest, SentValuesKeepsZeroValues) {
   ASSERT_NE(f.schema, nullptr);
   HeldValues sent = SentValues(
       f.chains,
-      Json::parse(R"({"encryption_passphrase": "", "target": {"create": {}}})"));
+      Json::parse(
+          R"({"encryption_passphrase": "", "target": {"create": {}}})"));
   EXPECT_EQ(Rendered(sent, "encryption_passphrase"), "\"\"");
   EXPECT_EQ(Rendered(sent, "target.create"), "{}");
 }
@@ -121,9 +122,8 @@ TEST(WriteOnlyFieldsTest, RestoreUnnamedResendsHeldValues) {
       SentValues(f.chains, Json::parse(R"({"encryption_passphrase": "p",
                  "target": {"create": {"a": "b"}}})"));
   Json doc = Json::parse(kGot);
-  absl::Status status = RestoreUnnamed(held, f.chains,
-                                       Plan(*f.schema, {"name"}), "model_sync",
-                                       doc);
+  absl::Status status = RestoreUnnamed(
+      held, f.chains, Plan(*f.schema, {"name"}), "model_sync", doc);
   ASSERT_TRUE(status.ok()) << status;
   Json expected = Json::parse(kGot);
   expected["target"]["create"] = Json::parse(R"({"a": "b"})");
@@ -137,9 +137,8 @@ TEST(WriteOnlyFieldsTest, RestoreUnnamedCreatesTheParentOfAHeldValue) {
   HeldValues held = {{"encryption_passphrase", std::nullopt},
                      {"target.create", Json::parse(R"({"a": "b"})")}};
   Json doc = Json::parse(R"({"name": "m"})");
-  absl::Status status = RestoreUnnamed(held, f.chains,
-                                       Plan(*f.schema, {"name"}), "model_sync",
-                                       doc);
+  absl::Status status = RestoreUnnamed(
+      held, f.chains, Plan(*f.schema, {"name"}), "model_sync", doc);
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(Dump(doc), R"({"name":"m","target":{"create":{"a":"b"}}})");
 }
@@ -151,9 +150,8 @@ TEST(WriteOnlyFieldsTest, RestoreUnnamedErasesFieldsSentUnset) {
   // Whatever the document says, the API holds nothing: send nothing.
   Json doc = Json::parse(R"({"name": "m", "encryption_passphrase": "stale",
     "target": {"connection_id": "k", "create": {"x": "y"}}})");
-  absl::Status status = RestoreUnnamed(held, f.chains,
-                                       Plan(*f.schema, {"name"}), "model_sync",
-                                       doc);
+  absl::Status status = RestoreUnnamed(
+      held, f.chains, Plan(*f.schema, {"name"}), "model_sync", doc);
   ASSERT_TRUE(status.ok()) << status;
   EXPECT_EQ(Dump(doc), R"({"name":"m","target":{"connection_id":"k"}})");
 }
@@ -185,9 +183,8 @@ TEST(WriteOnlyFieldsTest, RestoreUnnamedRefusesWhatIsNotHeld) {
   // target.create is held; the passphrase is not.
   HeldValues held = {{"target.create", std::nullopt}};
   Json doc = Json::parse(kGot);
-  absl::Status status = RestoreUnnamed(held, f.chains,
-                                       Plan(*f.schema, {"name"}), "model_sync",
-                                       doc);
+  absl::Status status = RestoreUnnamed(
+      held, f.chains, Plan(*f.schema, {"name"}), "model_sync", doc);
   ExpectWriteOnlyUnknown(status, "model_sync.encryption_passphrase",
                          "encryption_passphrase");
   EXPECT_EQ(Dump(doc), Dump(Json::parse(kGot)));  // untouched
@@ -198,9 +195,9 @@ TEST(WriteOnlyFieldsTest, RestoreUnnamedRefusesWhatIsNotHeld) {
                           "model_sync", doc);
   ExpectWriteOnlyUnknown(status, "model_sync.encryption_passphrase",
                          "encryption_passphrase");
-  status = RestoreUnnamed({}, f.chains,
-                          Plan(*f.schema, {"encryption_passphrase"}),
-                          "model_sync", doc);
+  status =
+      RestoreUnnamed({}, f.chains, Plan(*f.schema, {"encryption_passphrase"}),
+                     "model_sync", doc);
   ExpectWriteOnlyUnknown(status, "model_sync.target.create", "target.create");
   EXPECT_EQ(Dump(doc), Dump(Json::parse(kGot)));
 }
@@ -209,8 +206,8 @@ TEST(WriteOnlyFieldsTest, RestoreUnnamedNamesEveryUnknownFieldAtOnce) {
   Fixture f;
   ASSERT_NE(f.schema, nullptr);
   Json doc = Json::parse(kGot);
-  absl::Status status =
-      RestoreUnnamed({}, f.chains, Plan(*f.schema, {"name"}), "model_sync", doc);
+  absl::Status status = RestoreUnnamed({}, f.chains, Plan(*f.schema, {"name"}),
+                                       "model_sync", doc);
   EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
   EXPECT_THAT(std::string(status.message()), HasSubstr(" are write-only"));
   google::rpc::ErrorInfo info;
@@ -241,9 +238,8 @@ TEST(WriteOnlyFieldsTest, RestoreUnnamedNeverTouchesNamedFields) {
            {"*"}}) {
     for (const HeldValues& some : {held, HeldValues()}) {
       Json doc = Json::parse(kMerged);
-      absl::Status status = RestoreUnnamed(some, f.chains,
-                                           Plan(*f.schema, paths),
-                                           "model_sync", doc);
+      absl::Status status = RestoreUnnamed(
+          some, f.chains, Plan(*f.schema, paths), "model_sync", doc);
       EXPECT_TRUE(status.ok()) << status;
       EXPECT_EQ(Dump(doc), Dump(Json::parse(kMerged))) << paths[0];
     }

@@ -59,8 +59,8 @@ class UpstreamClientTest : public ::testing::Test {
     transport_ = transport.get();
     config::v1::Upstream upstream;
     upstream.set_api_version(kVersion);
-    client_ = ComposeUpstream(std::move(transport), credentials_.get(),
-                              upstream);
+    client_ =
+        ComposeUpstream(std::move(transport), credentials_.get(), upstream);
   }
 
   static HttpRequest Get(const std::string& account) {

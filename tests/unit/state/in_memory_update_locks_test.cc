@@ -222,7 +222,8 @@ TEST(InMemoryUpdateLocksTest, ReleasingInsideTheGrantCallbackGrantsTheNext) {
   EXPECT_EQ(locks.held(), 0u);
 }
 
-TEST(InMemoryUpdateLocksTest, AcquireInsideAGrantCallbackIsGrantedBeforeReturn) {
+TEST(InMemoryUpdateLocksTest,
+     AcquireInsideAGrantCallbackIsGrantedBeforeReturn) {
   InMemoryUpdateLocks locks;
   Waiter inner;
   std::unique_ptr<Lease> outer;

@@ -147,9 +147,9 @@ TEST(InMemoryWriteOnlyValuesTest, RememberReplacesOnlyThePathsItNames) {
 TEST(InMemoryWriteOnlyValuesTest, ForgetDropsOneResourceOnly) {
   auto values = NewValues();
   ASSERT_NE(values, nullptr);
-  Remember(*values, "a/1",
-           {{"encryption_passphrase", Json("p1")},
-            {"target.create", std::nullopt}});
+  Remember(
+      *values, "a/1",
+      {{"encryption_passphrase", Json("p1")}, {"target.create", std::nullopt}});
   Remember(*values, "a/10", {{"encryption_passphrase", Json("p10")}});
   Remember(*values, "a/", {{"encryption_passphrase", Json("p")}});
   Remember(*values, "a/0", {{"encryption_passphrase", Json("p0")}});

@@ -70,8 +70,7 @@ TEST(SealerTest, AnotherKeyCannotOpenIt) {
   for (const Sealer* other : {two.get(), random.get()}) {
     absl::StatusOr<std::string> opened = other->Open(sealed);
     EXPECT_EQ(opened.status().code(), absl::StatusCode::kDataLoss);
-    EXPECT_THAT(std::string(opened.status().message()),
-                Not(HasSubstr(kPlain)));
+    EXPECT_THAT(std::string(opened.status().message()), Not(HasSubstr(kPlain)));
   }
   // The same key, in another Sealer, can.
   auto again = NewSealer(std::string(32, '\x01'));
@@ -117,7 +116,8 @@ TEST(SealerTest, AnyAlteredByteIsRefused) {
 TEST(SealerTest, ValuesShorterThanIvAndTagAreRefused) {
   auto sealer = NewSealer();
   ASSERT_NE(sealer, nullptr);
-  for (size_t size : {size_t{0}, size_t{1}, kIvBytes, kIvBytes + kTagBytes - 1}) {
+  for (size_t size :
+       {size_t{0}, size_t{1}, kIvBytes, kIvBytes + kTagBytes - 1}) {
     EXPECT_EQ(sealer->Open(std::string(size, 'a')).status().code(),
               absl::StatusCode::kDataLoss)
         << size;
