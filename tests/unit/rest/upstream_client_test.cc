@@ -1,0 +1,215 @@
+// ComposeUpstream over a fake transport: every request leaves with its
+// account's Authorization (Bearer or Basic, from the CredentialStore) and
+// X-Polytomic-Version; a request whose account has no credentials is
+// refused inline, never reaches the transport and never shows a key; Cancel
+// reaches the transport.
+#include "gateway/rest/upstream_client.h"
+
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "gateway/auth/credential_store.h"
+#include "gateway/common/error_details.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/any.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "gtest/gtest.h"
+#include "tests/support/fake_rest_client.h"
+#include "tests/support/temp_files.h"
+
+namespace gateway::rest {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using Recorded = testsupport::FakeRestClient::Recorded;
+using State = testsupport::FakeRestClient::State;
+
+// Keys that must never show up anywhere but the Authorization header.
+constexpr char kBearerKey[] = "sk-live-bearer-0123456789abcdef";
+constexpr char kBasicKey[] = "pk-partner-fedcba9876543210";
+constexpr char kOrganization[] = "org-42";
+constexpr char kVersion[] = "2025-09-18";
+
+// Upstream is ComposeUpstream over a fake transport, with two accounts whose
+// keys live in temp files: "bearer" and "basic".
+class UpstreamClientTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(bearer_file_.path().empty());
+    ASSERT_FALSE(basic_file_.path().empty());
+    auth::Accounts accounts;
+    auto* bearer = accounts.Add();
+    bearer->set_name("bearer");
+    bearer->mutable_bearer_key()->set_file(bearer_file_.path());
+    auto* basic = accounts.Add();
+    basic->set_name("basic");
+    basic->mutable_basic()->set_organization_id(kOrganization);
+    basic->mutable_basic()->mutable_key()->set_file(basic_file_.path());
+    auto store = auth::CredentialStore::Create(accounts);
+    ASSERT_TRUE(store.ok()) << store.status();
+    credentials_ = *std::move(store);
+
+    auto transport = std::make_unique<testsupport::FakeRestClient>();
+    transport_ = transport.get();
+    config::v1::Upstream upstream;
+    upstream.set_api_version(kVersion);
+    client_ =
+        ComposeUpstream(std::move(transport), credentials_.get(), upstream);
+  }
+
+  static HttpRequest Get(const std::string& account) {
+    HttpRequest request;
+    request.method = "GET";
+    request.target = "/api/bulk/syncs";
+    request.headers.emplace_back("Accept", "application/json");
+    request.account = account;
+    request.operation = "bulkSync.list";
+    request.deadline = absl::FromUnixSeconds(1714564800);
+    return request;
+  }
+
+  // Answer records what a request's callback got.
+  struct Answer {
+    int calls = 0;
+    absl::StatusOr<HttpResponse> response = absl::UnknownError("none");
+  };
+  RestClient::Callback Record(Answer* answer) {
+    return [answer](absl::StatusOr<HttpResponse> response) {
+      ++answer->calls;
+      answer->response = std::move(response);
+    };
+  }
+
+  testsupport::TempFile bearer_file_{absl::StrCat(kBearerKey, "\n")};
+  testsupport::TempFile basic_file_{absl::StrCat(kBasicKey, "\n")};
+  std::unique_ptr<auth::CredentialStore> credentials_;
+  testsupport::FakeRestClient* transport_ = nullptr;  // owned by client_
+  std::unique_ptr<RestClient> client_;
+};
+
+TEST_F(UpstreamClientTest, ABearerAccountSignsWithItsKeyAndTheVersion) {
+  Answer answer;
+  RestClient::RequestId id = client_->Send(Get("bearer"), Record(&answer));
+  ASSERT_EQ(transport_->size(), 1u);
+  Recorded sent = transport_->request(0);
+  EXPECT_EQ(sent.id, id);
+  EXPECT_EQ(sent.HeaderCount("Authorization"), 1u);
+  EXPECT_EQ(sent.Header("Authorization"), absl::StrCat("Bearer ", kBearerKey));
+  EXPECT_EQ(sent.HeaderCount("X-Polytomic-Version"), 1u);
+  EXPECT_EQ(sent.Header("X-Polytomic-Version"), kVersion);
+  // The rest of the request is as it was given.
+  EXPECT_EQ(sent.Header("Accept"), "application/json");
+  EXPECT_EQ(sent.method, "GET");
+  EXPECT_EQ(sent.target, "/api/bulk/syncs");
+  EXPECT_EQ(sent.account, "bearer");
+  EXPECT_EQ(sent.operation, "bulkSync.list");
+  EXPECT_EQ(sent.deadline, absl::FromUnixSeconds(1714564800));
+  EXPECT_EQ(answer.calls, 0);  // the transport has not answered
+
+  transport_->Answer(0, testsupport::FakeRestClient::Reply(200, "{}"));
+  ASSERT_EQ(answer.calls, 1);
+  ASSERT_TRUE(answer.response.ok()) << answer.response.status();
+  EXPECT_EQ(answer.response->status, 200);
+}
+
+TEST_F(UpstreamClientTest, ABasicAccountSignsWithItsOrganizationAndKey) {
+  Answer answer;
+  client_->Send(Get("basic"), Record(&answer));
+  ASSERT_EQ(transport_->size(), 1u);
+  Recorded sent = transport_->request(0);
+  EXPECT_EQ(sent.Header("Authorization"),
+            absl::StrCat("Basic ", absl::Base64Escape(absl::StrCat(
+                                       kOrganization, ":", kBasicKey))));
+  EXPECT_EQ(sent.Header("X-Polytomic-Version"), kVersion);
+}
+
+TEST_F(UpstreamClientTest, EachRequestIsSignedAsItsOwnAccount) {
+  Answer a, b;
+  client_->Send(Get("basic"), Record(&a));
+  client_->Send(Get("bearer"), Record(&b));
+  ASSERT_EQ(transport_->size(), 2u);
+  EXPECT_THAT(transport_->request(0).Header("Authorization"),
+              HasSubstr("Basic "));
+  EXPECT_EQ(transport_->request(1).Header("Authorization"),
+            absl::StrCat("Bearer ", kBearerKey));
+}
+
+TEST_F(UpstreamClientTest, AnAccountWithoutCredentialsIsRefusedInline) {
+  Answer answer;
+  client_->Send(Get("nobody"), Record(&answer));
+  // Refused inside Send, before the transport saw anything.
+  ASSERT_EQ(answer.calls, 1);
+  EXPECT_EQ(transport_->size(), 0u);
+  const absl::Status& status = answer.response.status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable) << status;
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(GetDetail(status, &info)) << status;
+  EXPECT_EQ(info.reason(), "UPSTREAM_CREDENTIALS_MISSING");
+  EXPECT_EQ(info.metadata().at("operation"), "bulkSync.list");
+  EXPECT_THAT(std::string(status.message()), HasSubstr("bulkSync.list"));
+  EXPECT_THAT(std::string(status.message()), HasSubstr("nobody"));
+  // No key, of any account, in the message or in any detail.
+  std::string everything(status.message());
+  for (const google::protobuf::Any& detail : DetailsAsAny(status)) {
+    everything += detail.SerializeAsString();
+  }
+  status.ForEachPayload([&everything](absl::string_view, const absl::Cord& p) {
+    everything += std::string(p);
+  });
+  EXPECT_THAT(everything, Not(HasSubstr(kBearerKey)));
+  EXPECT_THAT(everything, Not(HasSubstr(kBasicKey)));
+  EXPECT_THAT(everything, Not(HasSubstr(absl::Base64Escape(
+                              absl::StrCat(kOrganization, ":", kBasicKey)))));
+}
+
+TEST_F(UpstreamClientTest, CancelReachesTheTransport) {
+  Answer answer;
+  RestClient::RequestId id = client_->Send(Get("bearer"), Record(&answer));
+  ASSERT_EQ(transport_->size(), 1u);
+  client_->Cancel(id);
+  EXPECT_THAT(transport_->cancels(), ElementsAre(id));
+  EXPECT_EQ(transport_->request(0).state, State::kCancelled);
+  ASSERT_EQ(answer.calls, 1);
+  EXPECT_EQ(answer.response.status().code(), absl::StatusCode::kCancelled);
+}
+
+TEST_F(UpstreamClientTest, CancellingARefusedRequestIsHarmless) {
+  Answer answer;
+  RestClient::RequestId id = client_->Send(Get("nobody"), Record(&answer));
+  client_->Cancel(id);
+  EXPECT_EQ(answer.calls, 1);  // answered once, by the refusal
+  EXPECT_EQ(transport_->size(), 0u);
+}
+
+TEST_F(UpstreamClientTest, AnAnswerTheTransportGivesInsideSendComesBack) {
+  transport_->AutoAnswer("GET", "/api/bulk/syncs",
+                         testsupport::FakeRestClient::Reply(200, "[]"));
+  Answer answer;
+  HttpRequest request = Get("bearer");
+  request.target = "/api/bulk/syncs?limit=5";  // rules match the path
+  client_->Send(std::move(request), Record(&answer));
+  ASSERT_EQ(answer.calls, 1);
+  ASSERT_TRUE(answer.response.ok()) << answer.response.status();
+  EXPECT_EQ(answer.response->body, "[]");
+  EXPECT_EQ(transport_->request(0).state, State::kAnswered);
+  EXPECT_EQ(transport_->request(0).Header("Authorization"),
+            absl::StrCat("Bearer ", kBearerKey));
+}
+
+TEST_F(UpstreamClientTest, TransportFailuresPassThroughUnchanged) {
+  Answer answer;
+  client_->Send(Get("bearer"), Record(&answer));
+  transport_->Answer(0, absl::UnavailableError("connection reset"));
+  ASSERT_EQ(answer.calls, 1);
+  EXPECT_EQ(answer.response.status(),
+            absl::UnavailableError("connection reset"));
+}
+
+}  // namespace
+}  // namespace gateway::rest
