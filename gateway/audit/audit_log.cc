@@ -101,8 +101,8 @@ class AuditLog::Writer {
   Writer(const config::v1::Audit& options, const Clock* clock)
       : options_(options),
         clock_(clock),
-        current_path_(JoinPath(options.directory(), internal::kCurrentFileName)) {
-  }
+        current_path_(
+            JoinPath(options.directory(), internal::kCurrentFileName)) {}
 
   ~Writer() {
     if (thread_.joinable()) {

@@ -20,9 +20,9 @@
 
 #include "absl/status/status.h"
 #include "gateway/common/wire_schema.h"
+#include "gateway/common/write_only_values.h"
 #include "gateway/fieldmask/document_merge.h"
 #include "gateway/fieldmask/mask_plan.h"
-#include "gateway/common/write_only_values.h"
 
 namespace gateway::fieldmask {
 

@@ -1,7 +1,8 @@
 // upstream_client.h: the one factory that stacks the RestClient decorators
 // on the transport, and the only place that knows their order.
 //
-//   ASSIGN_OR_RETURN(auto transport, CurlRestClient::Create(config.upstream()));
+//   ASSIGN_OR_RETURN(auto transport,
+//                    CurlRestClient::Create(config.upstream()));
 //   std::unique_ptr<RestClient> upstream = ComposeUpstream(
 //       std::move(transport), &credential_store, config.upstream());
 //

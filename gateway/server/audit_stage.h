@@ -31,9 +31,9 @@ class AuditStage {
 
   virtual ~AuditStage() = default;
 
-  // AdmitRead says whether a read may go upstream: UNAVAILABLE (reason
-  // AUDIT_UNAVAILABLE) when reads fail closed and the trail cannot be
-  // written.
+  // AdmitRead says whether the call may read upstream before its records
+  // are assured: UNAVAILABLE (reason AUDIT_UNAVAILABLE) when reads fail
+  // closed and the trail cannot be written.
   virtual absl::Status AdmitRead(const CallContext& call) const = 0;
 
   // Intent records that a mutation is about to write upstream; `written`

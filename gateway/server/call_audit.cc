@@ -122,8 +122,8 @@ void CallAudit::Intent(const std::shared_ptr<CallContext>& call,
   log_->Append(Record(*call, "intent"), /*durable=*/true,
                [call, written = std::move(written)](absl::Status s) mutable {
                  if (!s.ok()) {
-                   std::move(written)(
-                       AuditUnavailable(*call, s, "nothing was written upstream"));
+                   std::move(written)(AuditUnavailable(
+                       *call, s, "nothing was written upstream"));
                    return;
                  }
                  std::move(written)(absl::OkStatus());

@@ -95,6 +95,13 @@ class CallContext {
   }
   void set_mask_plan(fieldmask::MaskPlan plan) { mask_plan_ = std::move(plan); }
 
+  // WriteOutcome is what is known of the call's upstream write: not sent;
+  // rejected (a 4xx answer: nothing changed); applied (a 2xx answer); or
+  // unknown (sent, then a 5xx, a timeout, a reset...).
+  enum class WriteOutcome { kNotSent, kRejected, kApplied, kUnknown };
+  WriteOutcome write_outcome() const { return write_outcome_; }
+  void set_write_outcome(WriteOutcome outcome) { write_outcome_ = outcome; }
+
   // The HTTP status of the latest upstream answer; 0 if none came.
   int upstream_status() const { return upstream_status_.load(); }
   void set_upstream_status(int status) { upstream_status_.store(status); }
@@ -137,7 +144,8 @@ class CallContext {
   // The write gate opens once the call may write upstream (its audit intent
   // is durable) or fails with why it may not. AwaitWriteGate runs `next`
   // once it is open: inline if it already is, else inside OpenWriteGate.
-  // Each is called at most once.
+  // OpenWriteGate is called at most once; AwaitWriteGate by one stage at a
+  // time.
   void OpenWriteGate(absl::Status status);
   void AwaitWriteGate(absl::AnyInvocable<void(absl::Status) &&> next);
 
@@ -163,6 +171,7 @@ class CallContext {
   std::string principal_;
   std::string account_;
   std::optional<fieldmask::MaskPlan> mask_plan_;
+  WriteOutcome write_outcome_ = WriteOutcome::kNotSent;
   std::atomic<int> upstream_status_{0};
   std::string before_body_;
   std::optional<HeldValues> sent_write_only_;

@@ -34,9 +34,8 @@ class CallsInFlight {
   // not happen within `timeout`.
   bool Await(int n, absl::Duration timeout) const {
     absl::MutexLock lock(&mu_);
-    auto reached = [this, n]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return count_ == n;
-    };
+    auto reached = [this, n]()
+                       ABSL_SHARED_LOCKS_REQUIRED(mu_) { return count_ == n; };
     return mu_.AwaitWithTimeout(absl::Condition(&reached), timeout);
   }
 

@@ -143,13 +143,13 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
                    audit::AuditLog::Open(config.audit(), clock));
   parts->audit = std::make_unique<CallAudit>(parts->audit_log.get(), clock,
                                              config.audit());
-  parts->upstream_client = rest::ComposeUpstream(
-      std::move(parts->dependencies.transport), parts->credentials.get(),
-      upstream);
+  parts->upstream_client =
+      rest::ComposeUpstream(std::move(parts->dependencies.transport),
+                            parts->credentials.get(), upstream);
   ASSIGN_OR_RETURN(auto services, translate::ContractServices());
   ASSIGN_OR_RETURN(parts->translator, translate::Translator::Create(services));
-  parts->upstream = std::make_unique<Upstream>(
-      parts->upstream_client.get(), parts->translator.get(), clock);
+  parts->upstream = std::make_unique<Upstream>(parts->upstream_client.get(),
+                                               parts->translator.get(), clock);
   parts->pass_through = std::make_unique<PassThroughExchange>(
       parts->translator.get(), parts->upstream.get());
   parts->read_merge_write = std::make_unique<ReadMergeWriteExchange>(

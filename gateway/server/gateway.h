@@ -16,8 +16,9 @@
 // trail, the translator, the exchanges, the pipeline and one gRPC service
 // per contract service, plus grpc.health.v1 and server reflection. Only this
 // file knows how the pieces fit together; what they run on (clock,
-// transport, state stores) is injected. Every `reload_interval` it re-reads the key files and the
-// configuration (accounts, callers, audit.reads_fail_closed).
+// transport, state stores) is injected. Every `reload_interval` it re-reads
+// the key files and the configuration (accounts, callers,
+// audit.reads_fail_closed).
 #ifndef GATEWAY_SERVER_GATEWAY_H_
 #define GATEWAY_SERVER_GATEWAY_H_
 

@@ -2,14 +2,16 @@
 // goes through.
 //
 //   authenticate -> authorize -> validate -> (read) cache -> exchange ->
-//   translate back -> (write) remember or invalidate -> audit -> finish
+//   translate back -> (write) invalidate, remember or forget -> audit ->
+//   finish
 //
 // The exchange is a strategy the pipeline picks per RPC and otherwise does
 // not know: pass-through (one request) for every RPC but partial updates,
 // read-merge-write (lock, GET, merge, PUT) for RPCs with an `update_mask`.
 // A mutation's audit intent is started when its exchange starts, and the
 // exchange's first upstream write waits for it to be durable (so the GET of
-// a partial update overlaps the intent's sync). Every call, refused ones
+// a partial update overlaps the intent's sync; when reads fail closed and
+// the trail is failing, the whole exchange waits). Every call, refused ones
 // included, ends with its audit record; nothing else in the gateway orders
 // these stages.
 //
@@ -67,11 +69,14 @@ class Pipeline {
 
  private:
   absl::Status Validate(CallContext& call) const;
+  // Write runs a write's exchange and what follows it.
+  void Write(std::shared_ptr<CallContext> call, Done done) const;
   // Fetch runs the exchange and translates its answer back.
   void Fetch(std::shared_ptr<CallContext> call,
              CacheStage::Answered answered) const;
-  // Remember keeps what a successful write means for later calls.
-  void Remember(const std::shared_ptr<CallContext>& call, Done next) const;
+  // AfterWrite tells the cache of a write that may have changed upstream
+  // state, and remembers (or forgets) the write-only values it sent.
+  void AfterWrite(const std::shared_ptr<CallContext>& call, Done next) const;
   void Finish(const std::shared_ptr<CallContext>& call, absl::Status status,
               Done done) const;
 

@@ -23,8 +23,7 @@ using translate::Route;
 absl::Status EtagMismatch(const Route& route) {
   return ErrorWithInfo(
       absl::StatusCode::kAborted,
-      absl::StrCat(route.operation_id, ": ",
-                   route.resource->descriptor->name(),
+      absl::StrCat(route.operation_id, ": ", route.resource->descriptor->name(),
                    " changed since it was read (its etag no longer "
                    "matches); nothing was written: read it again and retry"),
       "ETAG_MISMATCH", {{"operation", route.operation_id}});
@@ -52,7 +51,7 @@ struct ReadMergeWriteExchange::Update {
   const Message* resource = nullptr;  // the request's resource
   const MessageInfo* info = nullptr;  // its type
   std::vector<fieldmask::FieldChain> write_only;
-  std::string path;  // the resource's upstream path: GET, PUT, lock key
+  std::string path;  // the resource's upstream path: GET and PUT
 };
 
 void ReadMergeWriteExchange::Run(std::shared_ptr<CallContext> call,
@@ -61,8 +60,8 @@ void ReadMergeWriteExchange::Run(std::shared_ptr<CallContext> call,
   const Message& request = call->request();
   const WireSchema& schema = translator_->routes().schema();
   auto update = std::make_shared<Update>();
-  update->resource = &request.GetReflection()->GetMessage(
-      request, route.resource->descriptor);
+  update->resource =
+      &request.GetReflection()->GetMessage(request, route.resource->descriptor);
   update->info = schema.Message(update->resource->GetDescriptor());
   update->write_only = fieldmask::WriteOnlyChains(*update->info, schema);
   update->path = translate::PathFor(route, request);
@@ -71,7 +70,7 @@ void ReadMergeWriteExchange::Run(std::shared_ptr<CallContext> call,
   CallContext& c = *update->call;
   uint64_t step = c.BeginStep();
   UpdateLocks::WaitId wait = locks_->Acquire(
-      update->path,
+      translate::ResourceKey(c.route(), c.request()),
       [this, update](
           absl::StatusOr<std::unique_ptr<UpdateLocks::Lease>> lease) mutable {
         if (!lease.ok()) {
@@ -108,8 +107,8 @@ void ReadMergeWriteExchange::Recall(std::shared_ptr<Update> update,
   }
   write_only_->Recall(
       translate::ResourceId(update->call->route(), update->call->request()),
-      [this, update, got = std::move(got)](
-              absl::StatusOr<HeldValues> held) mutable {
+      [this, update,
+       got = std::move(got)](absl::StatusOr<HeldValues> held) mutable {
         if (!held.ok()) {
           std::move(update->done)(translator_->FromTransportError(
               update->call->route(), held.status()));

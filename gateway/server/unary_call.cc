@@ -127,14 +127,11 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* StartUnaryCall(const Pipeline* pipeline,
-                                         const translate::Route& route,
-                                         absl::Duration default_timeout,
-                                         const Clock* clock,
-                                         CallsInFlight* in_flight,
-                                         grpc::CallbackServerContext* context,
-                                         const grpc::ByteBuffer* request,
-                                         grpc::ByteBuffer* response) {
+grpc::ServerUnaryReactor* StartUnaryCall(
+    const Pipeline* pipeline, const translate::Route& route,
+    absl::Duration default_timeout, const Clock* clock,
+    CallsInFlight* in_flight, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
   absl::Time deadline = absl::Now() + default_timeout;
   if (context->deadline() != std::chrono::system_clock::time_point::max()) {
     deadline = std::min(deadline, absl::FromChrono(context->deadline()));

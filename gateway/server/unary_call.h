@@ -26,14 +26,11 @@ namespace gateway::server {
 // StartUnaryCall creates the reactor, which deletes itself when gRPC is done
 // with it; the call counts in `in_flight` until then. `clock` times the call
 // (its deadline is real time, as gRPC's and the transport's are).
-grpc::ServerUnaryReactor* StartUnaryCall(const Pipeline* pipeline,
-                                         const translate::Route& route,
-                                         absl::Duration default_timeout,
-                                         const Clock* clock,
-                                         CallsInFlight* in_flight,
-                                         grpc::CallbackServerContext* context,
-                                         const grpc::ByteBuffer* request,
-                                         grpc::ByteBuffer* response);
+grpc::ServerUnaryReactor* StartUnaryCall(
+    const Pipeline* pipeline, const translate::Route& route,
+    absl::Duration default_timeout, const Clock* clock,
+    CallsInFlight* in_flight, grpc::CallbackServerContext* context,
+    const grpc::ByteBuffer* request, grpc::ByteBuffer* response);
 
 }  // namespace gateway::server
 

@@ -32,17 +32,24 @@ void Upstream::Dispatch(const std::shared_ptr<CallContext>& call,
         route, absl::CancelledError("the caller cancelled the call")));
     return;
   }
+  using WriteOutcome = CallContext::WriteOutcome;
+  if (!route.IsRead()) call->set_write_outcome(WriteOutcome::kUnknown);
   uint64_t step = call->BeginStep();
   RestClient::RequestId id = client_->Send(
-      std::move(request),
-      [this, call, &route, done = std::move(done)](
-          absl::StatusOr<HttpResponse> answer) mutable {
+      std::move(request), [this, call, &route, done = std::move(done)](
+                              absl::StatusOr<HttpResponse> answer) mutable {
         if (!answer.ok()) {
           std::move(done)(
               translator_->FromTransportError(route, answer.status()));
           return;
         }
         call->set_upstream_status(answer->status);
+        if (!route.IsRead()) {
+          int kind = answer->status / 100;
+          call->set_write_outcome(kind == 2   ? WriteOutcome::kApplied
+                                  : kind == 4 ? WriteOutcome::kRejected
+                                              : WriteOutcome::kUnknown);
+        }
         if (answer->status / 100 != 2) {
           std::move(done)(
               translator_->FromHttpError(route, *answer, clock_->Now()));

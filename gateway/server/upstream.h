@@ -10,8 +10,9 @@
 // call's deadline and the route's operation; waits, when it would change
 // upstream state, for the call's write gate (its audit intent durable);
 // is cancelled when the call is; records its HTTP status for the audit
-// record; and comes back as a 2xx answer or one mapped error (HTTP status,
-// transport failure or refusal, via translate/).
+// record and, for a write, what is known of its outcome; and comes back as
+// a 2xx answer or one mapped error (HTTP status, transport failure or
+// refusal, via translate/).
 #ifndef GATEWAY_SERVER_UPSTREAM_H_
 #define GATEWAY_SERVER_UPSTREAM_H_
 

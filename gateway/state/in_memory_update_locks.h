@@ -24,8 +24,10 @@ namespace gateway::state {
 // InMemoryUpdateLocks must outlive every lease it grants.
 //
 // Thread safety: thread-safe. Callbacks run inline in Acquire (key free),
-// in Abandon (CANCELLED) or in the destructor of the previous lease; a
-// chain of grants that release at once runs iteratively, not recursively.
+// in Abandon (CANCELLED) or in the destructor of the previous lease. A grant
+// made while another grant's callback runs on the same thread waits until
+// that callback returns, so a chain of grants that release at once runs
+// iteratively, not recursively.
 class InMemoryUpdateLocks final : public UpdateLocks {
  public:
   WaitId Acquire(const std::string& key, Acquired acquired) override;

@@ -101,7 +101,8 @@ absl::StatusOr<std::string> Sealer::Open(absl::string_view sealed) const {
                           const_cast<unsigned char*>(tag)) == 1 &&
       EVP_DecryptFinal_ex(cipher.ctx, out + len, &len) == 1;
   if (!authentic) {
-    return absl::DataLossError("sealed value altered or sealed with another key");
+    return absl::DataLossError(
+        "sealed value altered or sealed with another key");
   }
   return plaintext;
 }

@@ -1,21 +1,24 @@
 // error_mapping.h: the one table from upstream outcomes to gRPC status codes.
 //
-//   | upstream                    | code               | ErrorInfo.reason |
-//   |-----------------------------|--------------------|------------------------------|
-//   | 400, 422                    | INVALID_ARGUMENT   |
-//   UPSTREAM_REJECTED_REQUEST    | | 401                         | UNAVAILABLE
-//   | UPSTREAM_CREDENTIAL_REJECTED | | 403                         |
-//   PERMISSION_DENIED  | UPSTREAM_PERMISSION_DENIED   | | 404 | NOT_FOUND |
-//   UPSTREAM_NOT_FOUND           | | 408, 504, transport timeout |
-//   DEADLINE_EXCEEDED  | UPSTREAM_TIMEOUT             | | 409 | ABORTED |
-//   UPSTREAM_CONFLICT            | | 413                         |
-//   INVALID_ARGUMENT   | UPSTREAM_REQUEST_TOO_LARGE   | | 429 |
-//   RESOURCE_EXHAUSTED | UPSTREAM_RATE_LIMITED        | | other 5xx,
-//   connect/reset    | UNAVAILABLE        | UPSTREAM_UNAVAILABLE         | |
-//   other statuses              | INTERNAL           |
-//   UPSTREAM_UNEXPECTED_STATUS   | | 2xx body not JSON / shape   | INTERNAL |
-//   UPSTREAM_BAD_RESPONSE        | | caller cancelled            | CANCELLED |
-//   CANCELLED                    |
+//   | upstream                  | code               | ErrorInfo.reason       |
+//   |---------------------------|--------------------|------------------------|
+//   | 400, 422                  | INVALID_ARGUMENT   | UPSTREAM_REJECTED_...  |
+//   |                           |                    |   ...REQUEST           |
+//   | 401                       | UNAVAILABLE        | UPSTREAM_CREDENTIAL_...|
+//   |                           |                    |   ...REJECTED          |
+//   | 403                       | PERMISSION_DENIED  | UPSTREAM_PERMISSION_...|
+//   |                           |                    |   ...DENIED            |
+//   | 404                       | NOT_FOUND          | UPSTREAM_NOT_FOUND     |
+//   | 408, 504, timeout         | DEADLINE_EXCEEDED  | UPSTREAM_TIMEOUT       |
+//   | 409                       | ABORTED            | UPSTREAM_CONFLICT      |
+//   | 413                       | INVALID_ARGUMENT   | UPSTREAM_REQUEST_...   |
+//   |                           |                    |   ...TOO_LARGE         |
+//   | 429                       | RESOURCE_EXHAUSTED | UPSTREAM_RATE_LIMITED  |
+//   | other 5xx, connect/reset  | UNAVAILABLE        | UPSTREAM_UNAVAILABLE   |
+//   | other statuses            | INTERNAL           | UPSTREAM_UNEXPECTED_...|
+//   |                           |                    |   ...STATUS            |
+//   | 2xx body not JSON / shape | INTERNAL           | UPSTREAM_BAD_RESPONSE  |
+//   | caller cancelled          | CANCELLED          | CANCELLED              |
 //
 // Every error carries ErrorInfo (domain "polytomic-gateway") with metadata
 // `operation` and, for HTTP answers, `http_status`; 400/422 add a BadRequest

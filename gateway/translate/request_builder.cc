@@ -63,11 +63,35 @@ std::string PathFor(const Route& route, const Message& request) {
   return path;
 }
 
+namespace {
+
+// CanonicalValue is PathValue with a UUID lower-cased.
+std::string CanonicalValue(const FieldInfo& field, const Message& request) {
+  std::string value = PathValue(field, request);
+  if (field.rules.format() == polytomic::v1::FIELD_FORMAT_UUID) {
+    absl::AsciiStrToLower(&value);
+  }
+  return value;
+}
+
+}  // namespace
+
 std::string ResourceId(const Route& route, const Message& request) {
   for (auto it = route.path.rbegin(); it != route.path.rend(); ++it) {
-    if (it->field != nullptr) return PathValue(*it->field, request);
+    if (it->field != nullptr) return CanonicalValue(*it->field, request);
   }
   return "";
+}
+
+std::string ResourceKey(const Route& route, const Message& request) {
+  std::string key;
+  for (const Route::PathSegment& segment : route.path) {
+    absl::StrAppend(
+        &key, segment.field == nullptr
+                  ? segment.literal
+                  : PercentEncode(CanonicalValue(*segment.field, request)));
+  }
+  return key;
 }
 
 namespace {
@@ -106,9 +130,8 @@ absl::StatusOr<HttpRequest> Build(const Route& route, const Message& request,
   const Reflection* r = request.GetReflection();
   for (const FieldInfo* field : route.header_fields) {
     if (r->HasField(request, field->descriptor)) {
-      http.headers.emplace_back(
-          field->rules.header(),
-          ScalarText(codec.FieldToJson(request, *field)));
+      http.headers.emplace_back(field->rules.header(),
+                                ScalarText(codec.FieldToJson(request, *field)));
     } else if (field == route.idempotency_key && !idempotency_key.empty()) {
       http.headers.emplace_back(field->rules.header(),
                                 std::string(idempotency_key));
@@ -123,7 +146,8 @@ absl::StatusOr<HttpRequest> Build(const Route& route, const Message& request,
       if (resource != nullptr) {
         body = std::move(*resource);
       } else if (r->HasField(request, route.body_field->descriptor)) {
-        body = codec.ToJson(r->GetMessage(request, route.body_field->descriptor));
+        body =
+            codec.ToJson(r->GetMessage(request, route.body_field->descriptor));
       } else {
         body = Json::object();
       }
@@ -148,10 +172,9 @@ absl::StatusOr<HttpRequest> Build(const Route& route, const Message& request,
 
 }  // namespace
 
-absl::StatusOr<HttpRequest> BuildHttpRequest(const Route& route,
-                                             const Message& request,
-                                             const JsonCodec& codec,
-                                             absl::string_view idempotency_key) {
+absl::StatusOr<HttpRequest> BuildHttpRequest(
+    const Route& route, const Message& request, const JsonCodec& codec,
+    absl::string_view idempotency_key) {
   return Build(route, request, codec, idempotency_key, nullptr);
 }
 

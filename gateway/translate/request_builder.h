@@ -47,9 +47,15 @@ std::string PathFor(const Route& route,
                     const google::protobuf::Message& request);
 
 // ResourceId is the value of the route's last path variable: the id of the
-// resource a write acts on ("" when the path has none).
+// resource a write acts on ("" when the path has none). A UUID is
+// lower-cased: one resource, however the caller spelled it.
 std::string ResourceId(const Route& route,
                        const google::protobuf::Message& request);
+
+// ResourceKey is the route's path with the request's values, UUIDs
+// lower-cased: one key per upstream resource, for locks.
+std::string ResourceKey(const Route& route,
+                        const google::protobuf::Message& request);
 
 // PercentEncode escapes everything but RFC 3986 unreserved characters.
 std::string PercentEncode(absl::string_view value);

@@ -127,6 +127,12 @@ TEST_F(AuditTrailTest, AnUpdateRecordsIntentThenOutcomeWithItsChanges) {
   ASSERT_EQ(records.size(), 2u);
   EXPECT_EQ(records[0]["event"], "intent");
   EXPECT_EQ(records[0]["update_mask"], Json::array({"name"}));
+  // The caller set no key: both records name the one the PUT carried.
+  EXPECT_EQ(records[0]["idempotency_key"], RequestId(context));
+  EXPECT_EQ(records[1]["idempotency_key"], RequestId(context));
+  EXPECT_EQ(
+      harness_->LastExchange("bulkSync.update")["headers"]["Idempotency-Key"],
+      RequestId(context));
   EXPECT_EQ(records[1]["event"], "call");
   EXPECT_EQ(records[1]["seq"].get<int64_t>(),
             records[0]["seq"].get<int64_t>() + 1);
@@ -259,7 +265,8 @@ TEST_F(BrokenAuditTest, MutationsFailClosedAndReadsAreServed) {
   EXPECT_EQ(rename.error_code(), grpc::StatusCode::UNAVAILABLE)
       << testsupport::Describe(rename);
   EXPECT_EQ(testsupport::ErrorInfoOf(rename).reason(), "AUDIT_UNAVAILABLE");
-  EXPECT_EQ(harness_->Count("bulkSync.get"), 0);
+  // The update's GET runs while its intent is being written (a read); its
+  // PUT, a write, never goes.
   EXPECT_EQ(harness_->Count("bulkSync.update"), 0);
   ASSERT_GRPC_OK(Read());
 }
@@ -274,11 +281,17 @@ class ReadsFailClosedTest : public BrokenAuditTest {
 
 TEST_F(ReadsFailClosedTest, ReadsFailClosedToo) {
   BreakTheTrail();
+  // The failed intent is how the gateway learns the trail is broken.
   EXPECT_EQ(Rename().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(harness_->Count("bulkSync.update"), 0);
+  const int reads = harness_->Count("bulkSync.get");
   grpc::Status read = Read();
   EXPECT_EQ(read.error_code(), grpc::StatusCode::UNAVAILABLE)
       << testsupport::Describe(read);
-  EXPECT_EQ(harness_->Count("bulkSync.get"), 0);
+  // From then on nothing reads upstream, not even an update's GET.
+  EXPECT_EQ(Rename().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(harness_->Count("bulkSync.get"), reads);
+  EXPECT_EQ(harness_->Count("bulkSync.update"), 0);
 }
 
 }  // namespace

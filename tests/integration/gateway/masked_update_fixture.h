@@ -85,7 +85,8 @@ inline Json Writable(Resource resource, Json doc) {
              "createdBy", "updatedAt", "updatedBy", "deletedAt", "deletedBy"});
       break;
     case Resource::kSchema:
-      erase(doc, {"output_name"});
+      // `id` is read but not written: the PUT's request schema has no `id`.
+      erase(doc, {"id", "output_name"});
       if (doc.contains("fields")) {
         for (Json& field : doc["fields"]) erase(field, {"output_name"});
       }

@@ -25,7 +25,7 @@
 #include "gateway/config/v1/config.pb.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/unit/rest/scripted_http_server.h"
+#include "tests/support/scripted_http_server.h"
 
 namespace gateway::rest {
 namespace {
@@ -33,8 +33,8 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using Reply = testing::ScriptedHttpServer::Reply;
-using ServerRequest = testing::ScriptedHttpServer::Request;
+using Reply = testsupport::ScriptedHttpServer::Reply;
+using ServerRequest = testsupport::ScriptedHttpServer::Request;
 
 // A deadline no test reaches unless it means to.
 constexpr absl::Duration kGenerous = absl::Seconds(60);
@@ -59,9 +59,9 @@ std::unique_ptr<CurlRestClient> NewClient(
   return client.ok() ? *std::move(client) : nullptr;
 }
 
-std::unique_ptr<testing::ScriptedHttpServer> StartServer(
-    testing::ScriptedHttpServer::Script script) {
-  auto server = testing::ScriptedHttpServer::Start(std::move(script));
+std::unique_ptr<testsupport::ScriptedHttpServer> StartServer(
+    testsupport::ScriptedHttpServer::Script script) {
+  auto server = testsupport::ScriptedHttpServer::Start(std::move(script));
   EXPECT_TRUE(server.ok()) << server.status();
   return server.ok() ? *std::move(server) : nullptr;
 }

@@ -101,15 +101,11 @@ TEST(UpdateConcurrencyTest, UpdatesOfDifferentResourcesDoNotWait) {
 }
 
 // UUIDs are case-insensitive (RFC 4122) and the validator accepts either
-// case, so "5D7C3A52-..." and "5d7c3a52-..." name one bulk sync. The lock
-// key is the path as the caller spelled it, so two updates of the one
-// resource spelled differently run side by side: both read the same
-// document and the second PUT overwrites the first's change (a lost
-// update, which the locks exist to prevent).
-// DISABLED: gateway bug, see ReadMergeWriteExchange::Run (the lock key is
-// translate::PathFor(route, request), not normalised).
+// case, so "5D7C3A52-..." and "5d7c3a52-..." name one bulk sync: two
+// updates of it, spelled differently, must still take turns, or both would
+// read the same document and the second PUT would undo the first's change.
 TEST(UpdateConcurrencyTest,
-     DISABLED_OneResourceSpelledInAnotherCaseStillWaitsForTheLock) {
+     OneResourceSpelledInAnotherCaseStillWaitsForTheLock) {
   Stack s;
   auto first = s.Run(Rename("first"));
   auto second = s.Run(Rename("second", absl::AsciiStrToUpper(kBulkSyncId)));

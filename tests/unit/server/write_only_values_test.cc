@@ -299,15 +299,13 @@ TEST(WriteOnlyValuesTest, AStoreThatCannotRememberDoesNotFailTheWrite) {
       "model_sync.target.create,model_sync.encryption_passphrase");
 }
 
-// The resource an update wrote is the one its path names. The pipeline keys
-// what it remembers by the `data.id` of the upstream's answer instead, so an
-// answer without it leaves the value held from before, and the next masked
-// update silently re-sends the old passphrase (reverting the change) where
-// it should send the new one or refuse.
-// DISABLED: gateway bug, see Pipeline::Remember (WrittenId of the response
-// rather than translate::ResourceId of the request for updates).
+// The resource an update wrote is the one its path names, whatever its
+// answer holds: an answer without `data.id` must not leave the value held
+// from before, or the next masked update would silently re-send the old
+// passphrase (reverting the change) where it should send the new one or
+// refuse.
 TEST(WriteOnlyValuesTest,
-     DISABLED_AnUpdateIsRememberedUnderItsPathEvenIfTheAnswerOmitsTheId) {
+     AnUpdateIsRememberedUnderItsPathEvenIfTheAnswerOmitsTheId) {
   Stack s;
   Create(s, "pass-1");
   ModelSync changed;
@@ -328,15 +326,10 @@ TEST(WriteOnlyValuesTest,
 }
 
 // An update that changed the passphrase and got a 2xx whose body the
-// gateway cannot read did change it upstream. The pipeline remembers only
-// when the whole call succeeded, so "pass-1" stays held and the next masked
-// update silently puts it back, where it should send "pass-2" or refuse
-// (unknown is better than wrong). The same holds for a PUT that timed out
-// after it may have reached the upstream.
-// DISABLED: gateway bug, see Pipeline::Run (Remember runs on the OK path
-// only; a write that may have applied should at least drop what is held).
-TEST(WriteOnlyValuesTest,
-     DISABLED_AWriteWhoseAnswerCannotBeReadLeavesNoStaleValueHeld) {
+// gateway cannot read did change it upstream: the next masked update must
+// send "pass-2" or refuse, never put "pass-1" back (unknown is better than
+// wrong).
+TEST(WriteOnlyValuesTest, AWriteWhoseAnswerCannotBeReadLeavesNoStaleValueHeld) {
   Stack s;
   Create(s, "pass-1");
   ModelSync changed;

@@ -158,9 +158,9 @@ TEST_F(TranslatorTest, GeneratedIdempotencyKeyWhenTheCallerSetsNone) {
   request.set_idempotency_key("caller-key-1");
   http = Build(RouteOf("BulkSyncService", "ActivateBulkSync"), request,
                "0123456789abcdef0123456789abcdef");
-  EXPECT_THAT(http.headers, UnorderedElementsAre(std::make_pair(
-                                std::string("Idempotency-Key"),
-                                std::string("caller-key-1"))));
+  EXPECT_THAT(http.headers, UnorderedElementsAre(
+                                std::make_pair(std::string("Idempotency-Key"),
+                                               std::string("caller-key-1"))));
 }
 
 TEST_F(TranslatorTest, EveryMutationThatTakesAKeyGetsOneAndReadsNever) {
@@ -286,9 +286,8 @@ TEST_F(TranslatorTest, UnparseableSuccessBodyIsInternalNamingTheOperation) {
   polytomic::v1::GetBulkSyncResponse response;
   for (const char* body : {R"({"data": {)", "[1]", "<html>"}) {
     absl::Status status =
-        translator_
-            ->FromHttp(RouteOf("BulkSyncService", "GetBulkSync"),
-                       HttpResponse{200, {}, body}, &response);
+        translator_->FromHttp(RouteOf("BulkSyncService", "GetBulkSync"),
+                              HttpResponse{200, {}, body}, &response);
     EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << body;
     EXPECT_THAT(std::string(status.message()), HasSubstr("bulkSync.get"))
         << body;

@@ -1,4 +1,4 @@
-#include "tests/unit/rest/scripted_http_server.h"
+#include "tests/support/scripted_http_server.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,7 +23,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 
-namespace gateway::rest::testing {
+namespace testsupport {
 namespace {
 
 absl::Status ErrnoError(absl::string_view what) {
@@ -76,7 +76,7 @@ absl::string_view ScriptedHttpServer::Request::Header(
 }
 
 ScriptedHttpServer::Reply ScriptedHttpServer::Reply::Answer(
-    int status, std::string body, HttpHeaders headers) {
+    int status, std::string body, gateway::HttpHeaders headers) {
   Reply reply;
   reply.status = status;
   reply.body = std::move(body);
@@ -308,4 +308,4 @@ bool ScriptedHttpServer::Serve(Connection& connection) {
   return true;
 }
 
-}  // namespace gateway::rest::testing
+}  // namespace testsupport

@@ -12,8 +12,8 @@
 //
 // It speaks just enough HTTP for tests: requests with Content-Length bodies
 // (no chunked uploads, no pipelining), answers with Content-Length.
-#ifndef TESTS_UNIT_REST_SCRIPTED_HTTP_SERVER_H_
-#define TESTS_UNIT_REST_SCRIPTED_HTTP_SERVER_H_
+#ifndef TESTS_SUPPORT_SCRIPTED_HTTP_SERVER_H_
+#define TESTS_SUPPORT_SCRIPTED_HTTP_SERVER_H_
 
 #include <functional>
 #include <memory>
@@ -27,7 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "gateway/common/rest_client.h"
 
-namespace gateway::rest::testing {
+namespace testsupport {
 
 // ScriptedHttpServer accepts connections on 127.0.0.1 and hands each
 // complete request to the script, which says what to do with it.
@@ -43,7 +43,7 @@ class ScriptedHttpServer {
     int index = 0;       // 1-based position on its connection
     std::string method;
     std::string target;
-    HttpHeaders headers;  // names lower-cased
+    gateway::HttpHeaders headers;  // names lower-cased
     std::string body;
 
     // Header returns the first value of `lower_case_name`, or "".
@@ -61,10 +61,11 @@ class ScriptedHttpServer {
     };
     Kind kind = Kind::kAnswer;
     int status = 200;
-    HttpHeaders headers;
+    gateway::HttpHeaders headers;
     std::string body;
 
-    static Reply Answer(int status, std::string body, HttpHeaders headers = {});
+    static Reply Answer(int status, std::string body,
+                        gateway::HttpHeaders headers = {});
     static Reply AnswerThenClose(int status, std::string body);
     static Reply CloseWithoutAnswer();
     static Reply NeverAnswer();
@@ -120,6 +121,6 @@ class ScriptedHttpServer {
   std::thread thread_;
 };
 
-}  // namespace gateway::rest::testing
+}  // namespace testsupport
 
-#endif  // TESTS_UNIT_REST_SCRIPTED_HTTP_SERVER_H_
+#endif  // TESTS_SUPPORT_SCRIPTED_HTTP_SERVER_H_
