@@ -14,6 +14,8 @@ packages=(
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
   # JSON documents and YAML configuration
   nlohmann-json3-dev libyaml-cpp-dev
+  # the gateway's allocator
+  libjemalloc-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )

@@ -8,8 +8,6 @@
 // SIGTERM or SIGINT: stop taking calls, give calls in flight 10 s, exit 0.
 // `verify` checks the audit trail's hash chain across its files and prints
 // the first broken or missing record (exit 1), or how many it checked.
-#include <malloc.h>
-
 #include <csignal>
 #include <iostream>
 #include <string>
@@ -72,10 +70,6 @@ std::optional<std::string> FlagOrNone(const absl::Flag<std::string>& flag) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // glibc gives each busy thread its own malloc arena; with gRPC's threads and
-  // the curl loop sharing a call's memory, per-thread arenas fragment and
-  // grow RSS by ~4 KiB per call in flight. Two arenas are enough for two cores.
-  mallopt(M_ARENA_MAX, 2);
 #ifdef NDEBUG
   // Abseil's mutexes (gRPC's too) check every lock against a graph of lock
   // orders unless told not to; in a release build that is pure cost on
