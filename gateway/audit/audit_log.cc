@@ -131,14 +131,15 @@ class AuditLog::Writer {
   void Append(Json record, RecordMaker make_record, bool durable, Done done) {
     absl::MutexLock lock(&mu_);
     awaited_ = awaited_ || durable || done != nullptr;
-    queue_.push_back({std::move(record), std::move(make_record), durable, false,
-                      std::move(done)});
+    queue_.push_back({std::move(record), std::move(make_record), std::string(),
+                      durable, false, std::move(done)});
   }
 
   void Flush(Done done) {
     absl::MutexLock lock(&mu_);
     awaited_ = true;
-    queue_.push_back({Json(), nullptr, false, true, std::move(done)});
+    queue_.push_back(
+        {Json(), nullptr, std::string(), false, true, std::move(done)});
   }
 
   bool healthy() const { return healthy_.load(std::memory_order_acquire); }
@@ -146,7 +147,8 @@ class AuditLog::Writer {
  private:
   struct Pending {
     Json record;
-    RecordMaker make_record;  // when set, builds `record`
+    RecordMaker make_record;  // when set, builds `made`
+    std::string made;
     bool durable = false;
     bool barrier = false;  // a Flush: no record, done once the rest is
     Done done;
@@ -189,9 +191,15 @@ class AuditLog::Writer {
     for (size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].barrier) continue;
       if (batch[i].make_record) {
-        batch[i].record = std::move(batch[i].make_record)();
-      }
-      if (batch[i].record.is_object()) {
+        batch[i].made = std::move(batch[i].make_record)();
+        if (batch[i].made.size() >= 2 && batch[i].made.front() == '{' &&
+            batch[i].made.back() == '}') {
+          any_record = true;
+        } else {
+          results[i] = absl::InvalidArgumentError(
+              "audit: a record must be a JSON object");
+        }
+      } else if (batch[i].record.is_object()) {
         any_record = true;
       } else {
         results[i] =
@@ -216,7 +224,11 @@ class AuditLog::Writer {
         }
         for (size_t i = 0; i < batch.size(); ++i) {
           if (!results[i].ok() || batch[i].barrier) continue;
-          AppendLine(std::move(batch[i].record), &seq, &prev, &data);
+          if (batch[i].make_record) {
+            AppendMadeLine(batch[i].made, &seq, &prev, &data);
+          } else {
+            AppendLine(std::move(batch[i].record), &seq, &prev, &data);
+          }
           sync = sync || batch[i].durable;
         }
         written = WriteData(data, sync);
@@ -257,14 +269,33 @@ class AuditLog::Writer {
       }
       out[key] = std::move(it.value());
     }
-    // `out` as written is its dump without the hash, plus the hash as its
-    // last member: one serialization serves both.
-    std::string line = Dump(out);
+    AppendHashed(Dump(out), prev, data);
+    ++*seq;
+  }
+
+  // AppendMadeLine is AppendLine for a record made as text: the same line,
+  // spliced instead of re-serialized.
+  void AppendMadeLine(absl::string_view made, int64_t* seq, std::string* prev,
+                      std::string* data) {
+    std::string line = absl::StrCat("{\"seq\":", *seq + 1, ",\"time\":\"",
+                                    FormatRecordTime(clock_->Now()),
+                                    "\",\"prev\":\"", *prev, "\"");
+    if (made.size() > 2)
+      absl::StrAppend(&line, ",", made.substr(1));
+    else
+      line.push_back('}');
+    AppendHashed(std::move(line), prev, data);
+    ++*seq;
+  }
+
+  // AppendHashed appends `line` (a record's text without its hash) with the
+  // hash as its last member, and makes that hash the new `*prev`: the written
+  // line minus `"hash"` is exactly the hashed text.
+  void AppendHashed(std::string line, std::string* prev, std::string* data) {
     std::string hash = ChainHash(*prev, line);
     line.pop_back();  // the closing brace
     absl::StrAppend(data, line, ",\"hash\":\"", hash, "\"}\n");
     *prev = std::move(hash);
-    ++*seq;
   }
 
   // EnsureFile makes sure the open file is still `<directory>/audit.jsonl`

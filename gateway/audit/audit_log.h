@@ -67,12 +67,15 @@ class AuditLog {
   // continues from memory. `done` may be null.
   void Append(Json record, bool durable, Done done);
 
-  // RecordMaker builds a record when the writer gets to it.
-  using RecordMaker = absl::AnyInvocable<Json() &&>;
+  // RecordMaker builds a record's text when the writer gets to it: a JSON
+  // object exactly as Dump would write it (RecordWriter does), without
+  // `seq`, `time`, `prev` or `hash`.
+  using RecordMaker = absl::AnyInvocable<std::string() &&>;
 
   // AppendMade is Append with the record built on the writer thread, off
   // the caller's path. `make_record` runs once, in Append order, and must
-  // only read state that stays alive and unchanged until then.
+  // only read state that stays alive and unchanged until then. The record
+  // gets `time` from the clock.
   void AppendMade(RecordMaker make_record, bool durable, Done done);
 
   // Flush runs `done` (with OK) once every record appended before it has

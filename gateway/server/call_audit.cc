@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/changed_fields.h"
+#include "gateway/audit/record_writer.h"
 #include "gateway/audit/redaction.h"
 #include "gateway/common/error_details.h"
 #include "gateway/translate/request_builder.h"
@@ -26,46 +27,43 @@ absl::Status AuditUnavailable(const CallContext& call,
                        {{"operation", call.route().operation_id}});
 }
 
-// Resource lists the ids the upstream path names, by request field.
-Json Resource(const CallContext& call) {
-  Json resource = Json::object();
-  for (const translate::Route::PathSegment& segment : call.route().path) {
-    if (segment.field == nullptr) continue;
-    resource[segment.field->descriptor->name()] =
-        translate::PathValue(*segment.field, call.request());
-  }
-  return resource;
-}
-
-// Record holds what every record of `call` says.
-Json Record(const CallContext& call, const char* event) {
-  Json record = Json::object();
-  record["event"] = event;
-  record["request_id"] = call.origin().request_id;
-  record["principal"] = call.principal();
-  record["peer"] = call.origin().peer;
-  record["method"] = call.route().full_method;
-  record["resource"] = Resource(call);
-  record["account"] = call.account();
+// Record writes what every record of `call` says.
+void Record(const CallContext& call, const char* event,
+            audit::RecordWriter& record) {
   const translate::Route& route = call.route();
+  record.String("event", event)
+      .String("request_id", call.origin().request_id)
+      .String("principal", call.principal())
+      .String("peer", call.origin().peer)
+      .String("method", route.full_method);
+  // The ids the upstream path names, by request field.
+  std::vector<std::pair<std::string, std::string>> resource;
+  for (const translate::Route::PathSegment& segment : route.path) {
+    if (segment.field == nullptr) continue;
+    resource.emplace_back(segment.field->descriptor->name(),
+                          translate::PathValue(*segment.field, call.request()));
+  }
+  record.Object("resource", resource).String("account", call.account());
+  const Message& request = call.request();
+  const auto* r = request.GetReflection();
   if (route.update_mask != nullptr) {
-    const Message& request = call.request();
     const auto& mask = static_cast<const google::protobuf::FieldMask&>(
-        request.GetReflection()->GetMessage(request,
-                                            route.update_mask->descriptor));
-    Json paths = Json::array();
-    for (const std::string& path : mask.paths()) paths.push_back(path);
-    record["update_mask"] = std::move(paths);
+        r->GetMessage(request, route.update_mask->descriptor));
+    record.Strings("update_mask", {mask.paths().begin(), mask.paths().end()});
   }
   if (route.idempotency_key != nullptr) {
-    const Message& request = call.request();
-    const auto* r = request.GetReflection();
-    record["idempotency_key"] =
-        r->HasField(request, route.idempotency_key->descriptor)
-            ? r->GetString(request, route.idempotency_key->descriptor)
-            : call.idempotency_key();
+    record.String("idempotency_key",
+                  r->HasField(request, route.idempotency_key->descriptor)
+                      ? r->GetString(request, route.idempotency_key->descriptor)
+                      : call.idempotency_key());
   }
-  return record;
+}
+
+// IntentRecord is the record of a mutation about to write upstream.
+std::string IntentRecord(const CallContext& call) {
+  audit::RecordWriter record;
+  Record(call, "intent", record);
+  return std::move(record).Take();
 }
 
 // Data is the `data` member of an upstream answer's body; null if none.
@@ -91,19 +89,24 @@ Json Changes(const CallContext& call) {
   return audit::ChangedFields(Data(call.before_body()), after);
 }
 
-// Outcome is the record of how `call` ended.
-Json Outcome(const CallContext& call, const absl::Status& status,
-             absl::Duration latency) {
-  Json record = Record(call, "call");
-  record["code"] = absl::StatusCodeToString(status.code());
-  if (!status.ok()) record["message"] = std::string(status.message());
-  int upstream_status = call.upstream_status();
-  record["upstream_status"] =
-      upstream_status == 0 ? Json(nullptr) : Json(upstream_status);
-  record["latency_us"] = absl::ToInt64Microseconds(latency);
-  record["cache"] = std::string(call.cache_status());
-  if (!call.route().IsRead()) record["changes"] = audit::Redact(Changes(call));
-  return record;
+// OutcomeRecord is the record of how `call` ended.
+std::string OutcomeRecord(const CallContext& call, const absl::Status& status,
+                          absl::Duration latency) {
+  audit::RecordWriter record;
+  Record(call, "call", record);
+  record.String("code", absl::StatusCodeToString(status.code()));
+  if (!status.ok()) record.String("message", status.message());
+  if (int upstream_status = call.upstream_status(); upstream_status != 0) {
+    record.Int("upstream_status", upstream_status);
+  } else {
+    record.Null("upstream_status");
+  }
+  record.Int("latency_us", absl::ToInt64Microseconds(latency))
+      .String("cache", call.cache_status());
+  if (!call.route().IsRead()) {
+    record.Document("changes", audit::Redact(Changes(call)));
+  }
+  return std::move(record).Take();
 }
 
 }  // namespace
@@ -119,15 +122,16 @@ absl::Status CallAudit::AdmitRead(const CallContext& call) const {
 
 void CallAudit::Intent(const std::shared_ptr<CallContext>& call,
                        Done written) const {
-  log_->Append(Record(*call, "intent"), /*durable=*/true,
-               [call, written = std::move(written)](absl::Status s) mutable {
-                 if (!s.ok()) {
-                   std::move(written)(AuditUnavailable(
-                       *call, s, "nothing was written upstream"));
-                   return;
-                 }
-                 std::move(written)(absl::OkStatus());
-               });
+  log_->AppendMade(
+      [call] { return IntentRecord(*call); }, /*durable=*/true,
+      [call, written = std::move(written)](absl::Status s) mutable {
+        if (!s.ok()) {
+          std::move(written)(
+              AuditUnavailable(*call, s, "nothing was written upstream"));
+          return;
+        }
+        std::move(written)(absl::OkStatus());
+      });
 }
 
 void CallAudit::Finish(const std::shared_ptr<CallContext>& call,
@@ -135,7 +139,7 @@ void CallAudit::Finish(const std::shared_ptr<CallContext>& call,
   // The writer thread builds the record, off the answer's path.
   audit::AuditLog::RecordMaker outcome =
       [call, status, latency = clock_->Now() - call->started()] {
-        return Outcome(*call, status, latency);
+        return OutcomeRecord(*call, status, latency);
       };
   if (call->route().IsRead() && !reads_fail_closed_.load()) {
     // A read that fails open need not wait for its record: answering does

@@ -3,6 +3,33 @@
 #include <utility>
 
 namespace gateway::server {
+namespace {
+
+google::protobuf::ArenaOptions FirstBlock(char* block, size_t size) {
+  google::protobuf::ArenaOptions options;
+  options.initial_block = block;
+  options.initial_block_size = size;
+  return options;
+}
+
+google::protobuf::Message* NewOn(google::protobuf::Arena* arena,
+                                 const google::protobuf::Descriptor* type) {
+  return google::protobuf::MessageFactory::generated_factory()
+      ->GetPrototype(type)
+      ->New(arena);
+}
+
+}  // namespace
+
+CallContext::CallContext(const translate::Route* route, absl::Time started,
+                         absl::Time deadline, Origin origin)
+    : route_(route),
+      arena_(FirstBlock(first_block_, sizeof(first_block_))),
+      request_(NewOn(&arena_, route->method->input_type())),
+      response_(NewOn(&arena_, route->method->output_type())),
+      started_(started),
+      deadline_(deadline),
+      origin_(std::move(origin)) {}
 
 void CallContext::OpenWriteGate(absl::Status status) {
   absl::AnyInvocable<void(absl::Status) &&> waiter;

@@ -1,8 +1,8 @@
 // call_context.h: one RPC in flight, as the pipeline's stages see it.
 //
-//   auto call = std::make_shared<CallContext>(
-//       route, std::move(request), std::move(response), now, deadline,
-//       std::move(origin));
+//   auto call = std::make_shared<CallContext>(route, now, deadline,
+//                                             std::move(origin));
+//   call->mutable_request()->ParseFromString(bytes);
 //   pipeline.Run(call, done);
 //   ...
 //   call->Cancel();  // the caller went away
@@ -30,6 +30,7 @@
 #include "gateway/common/write_only_values.h"
 #include "gateway/fieldmask/mask_plan.h"
 #include "gateway/translate/route_table.h"
+#include "google/protobuf/arena.h"
 #include "google/protobuf/message.h"
 
 namespace gateway::server {
@@ -57,20 +58,16 @@ using ResponseBytes = std::shared_ptr<const std::string>;
 // another, never concurrently).
 class CallContext {
  public:
-  CallContext(const translate::Route* route,
-              std::unique_ptr<google::protobuf::Message> request,
-              std::unique_ptr<google::protobuf::Message> response,
-              absl::Time started, absl::Time deadline, Origin origin)
-      : route_(route),
-        request_(std::move(request)),
-        response_(std::move(response)),
-        started_(started),
-        deadline_(deadline),
-        origin_(std::move(origin)) {}
+  // The request and response messages (of the route's types) live on the
+  // call's arena, so a call's many small allocations are one or two.
+  CallContext(const translate::Route* route, absl::Time started,
+              absl::Time deadline, Origin origin);
+  CallContext(const CallContext&) = delete;
+  CallContext& operator=(const CallContext&) = delete;
 
   const translate::Route& route() const { return *route_; }
   const google::protobuf::Message& request() const { return *request_; }
-  google::protobuf::Message* mutable_request() { return request_.get(); }
+  google::protobuf::Message* mutable_request() { return request_; }
   google::protobuf::Message& response() { return *response_; }
   absl::Time started() const { return started_; }
   absl::Time deadline() const { return deadline_; }
@@ -163,8 +160,12 @@ class CallContext {
 
  private:
   const translate::Route* const route_;
-  const std::unique_ptr<google::protobuf::Message> request_;
-  const std::unique_ptr<google::protobuf::Message> response_;
+  // The arena's first block lives in the call, so a small call's messages
+  // need no allocation of their own.
+  alignas(8) char first_block_[2048];
+  google::protobuf::Arena arena_;
+  google::protobuf::Message* const request_;   // on arena_
+  google::protobuf::Message* const response_;  // on arena_
   const absl::Time started_;
   const absl::Time deadline_;
   const Origin origin_;

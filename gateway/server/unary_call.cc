@@ -20,14 +20,6 @@
 namespace gateway::server {
 namespace {
 
-std::unique_ptr<google::protobuf::Message> NewMessage(
-    const google::protobuf::Descriptor* type) {
-  return std::unique_ptr<google::protobuf::Message>(
-      google::protobuf::MessageFactory::generated_factory()
-          ->GetPrototype(type)
-          ->New());
-}
-
 // NewRequestId is 128 random bits in hex: unique without coordination
 // between replicas.
 std::string NewRequestId() {
@@ -83,10 +75,8 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
             grpc::ByteBuffer* response)
       : in_flight_(in_flight),
         response_(response),
-        call_(std::make_shared<CallContext>(
-            &route, NewMessage(route.method->input_type()),
-            NewMessage(route.method->output_type()), started, deadline,
-            std::move(origin))) {}
+        call_(std::make_shared<CallContext>(&route, started, deadline,
+                                            std::move(origin))) {}
 
   void Start(const Pipeline& pipeline, const grpc::ByteBuffer* request) {
     grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request));

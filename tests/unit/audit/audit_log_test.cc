@@ -173,20 +173,18 @@ TEST_F(AuditLogTest, MadeRecordsAreBuiltInAppendOrderAndChained) {
     (*log)->AppendMade(
         [&made] {
           made.push_back(0);
-          return Event("made", 0);
+          return Dump(Event("made", 0));
         },
         /*durable=*/false, nullptr);
     (*log)->Append(Event("plain", 1), /*durable=*/false, nullptr);
     (*log)->AppendMade(
-        [] {
-          return Json::array({1, 2});
-        },
+        [] { return std::string("[1,2]"); },
         /*durable=*/false,
         [&bad_maker](absl::Status written) { bad_maker = std::move(written); });
     (*log)->AppendMade(
         [&made] {
           made.push_back(2);
-          return Event("made", 2);
+          return Dump(Event("made", 2));
         },
         /*durable=*/true, nullptr);
   }

@@ -189,14 +189,6 @@ std::unique_ptr<state::InMemoryWriteOnlyValues> NewValues(
   return values.ok() ? *std::move(values) : nullptr;
 }
 
-std::unique_ptr<google::protobuf::Message> NewMessage(
-    const google::protobuf::Descriptor* type) {
-  return std::unique_ptr<google::protobuf::Message>(
-      google::protobuf::MessageFactory::generated_factory()
-          ->GetPrototype(type)
-          ->New());
-}
-
 std::shared_ptr<CallOutcome> NewOutcome() {
   return std::make_shared<CallOutcome>();
 }
@@ -254,15 +246,14 @@ std::shared_ptr<CallContext> Stack::NewCall(
     ADD_FAILURE() << "no route takes " << request.GetTypeName();
     return nullptr;
   }
-  std::unique_ptr<google::protobuf::Message> copy(request.New());
-  copy->CopyFrom(request);
   Origin origin;
   origin.request_id = absl::StrCat("request-id-", ++calls_);
   origin.peer = "ipv4:127.0.0.1:41234";
   origin.bearer_token = token;
-  return std::make_shared<CallContext>(route, std::move(copy),
-                                       NewMessage(route->method->output_type()),
-                                       kNow, kDeadline, std::move(origin));
+  auto call =
+      std::make_shared<CallContext>(route, kNow, kDeadline, std::move(origin));
+  call->mutable_request()->CopyFrom(request);
+  return call;
 }
 
 std::shared_ptr<CallOutcome> Stack::Start(
