@@ -96,6 +96,13 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
     in_flight_->Leave();
     delete this;
   }
+  // Both reactions are short and never block (OnCancel hands the cancel to
+  // the step in progress), so gRPC may run them where the event happens
+  // instead of waking one of its executor threads for each: for a call
+  // finished from the upstream loop, that wake-up was one context switch and
+  // ~18 us of CPU per call. (gRPC marks this hook "not API"; it is stable in
+  // the gRPC this builds with, 1.51.)
+  bool InternalInlineable() override { return true; }
 
  private:
   // Complete answers with the response bytes (on success) and finishes the
