@@ -164,34 +164,26 @@ absl::Duration ToDuration(const google::protobuf::Duration& duration) {
 }  // namespace
 
 // Loop owns the multi handle, its file descriptors and the thread that waits
-// on them.
+// on them (README.md, "Sending on the caller's thread").
 //
 // Two mutexes, never held together:
-// - curl_mu_ serializes every use of the multi handle, of its easy handles
-//   and of what curl's callbacks touch (the socket table, the timerfd, the
-//   active transfers, the idle easy handles). The loop thread takes it
-//   around its curl work; Send takes it only with TryLock, to start its
-//   transfer on the caller's thread (the common case at low concurrency: the
-//   loop is asleep in epoll_wait), and queues the transfer for the loop
-//   otherwise. Nobody runs a callback while holding it.
-// - mu_ guards the queues between other threads and the loop: transfers to
-//   start, ids to cancel, and completions for the loop to run.
+// - curl_mu_ serializes every libcurl call and what curl's callbacks touch
+//   (socket table, timerfd, active transfers, idle easy handles). The loop
+//   thread takes it around its curl work. Send only tries it: if it is free
+//   (usually, at low concurrency: the loop sleeps in epoll_wait), Send
+//   starts its transfer itself; otherwise it queues the transfer.
+// - mu_ guards the queues to the loop: transfers to start, ids to cancel,
+//   callbacks to run.
+// Callbacks run on the loop thread only, holding neither. Whoever holds
+// curl_mu_ takes what finished (completed_) before letting go: the loop runs
+// it after unlocking, a sender hands it to the loop (handoffs_). So a request
+// that fails within Send (deadline passed) still answers on the loop thread.
 //
-// Callbacks run on the loop thread only. Whoever holds curl_mu_ collects
-// finished transfers in completed_ and, before releasing it, takes them out:
-// the loop thread runs them after unlocking; a sender hands them to the loop
-// (handoffs_). So a request that fails at once (deadline passed, connection
-// refused) gets its callback on the loop thread, never inside Send.
-//
-// The loop sleeps in epoll_wait and tells curl only about the socket that
-// has an event (curl_multi_socket_action), so an event costs the same with
-// 10 or 1,000 requests in flight. Per request in the steady state (a
-// kept-alive connection) it adds no syscalls to curl's but epoll_wait:
-// - Send started inline wakes nobody; queued work writes the eventfd only
-//   when the loop is not already going to look at the queues before it next
-//   sleeps (loop_will_look_), so a burst costs at most one write;
-// - sockets stay in the epoll set between requests (OnSocket);
-// - the timerfd is re-armed only when curl needs it sooner (OnTimer).
+// An event costs the same with 10 or 1,000 requests in flight: the loop
+// tells curl only about the socket that has one (curl_multi_socket_action).
+// Sockets stay in the epoll set between requests (OnSocket); the timerfd is
+// re-armed only when curl needs it sooner (OnTimer); queued work writes the
+// eventfd only when the loop would not look at the queues before sleeping.
 //
 // No lost wake-up: whoever queues work does so under mu_ and, in the same
 // critical section, sets loop_will_look_ and writes the eventfd iff it was
@@ -201,8 +193,7 @@ absl::Duration ToDuration(const google::protobuf::Duration& duration) {
 // the eventfd, which stays readable until the loop reads it, so epoll_wait
 // returns even if the write came first; work queued before it was taken by
 // it. This does not depend on who holds curl_mu_ when a Send's TryLock
-// fails: a sender driving curl never looks at the queues, and does not need
-// to.
+// fails: a sender driving curl never looks at the queues, and need not.
 class CurlRestClient::Loop {
  public:
   struct Settings {
@@ -405,14 +396,12 @@ class CurlRestClient::Loop {
   // RunCallbacks runs what the loop collected (ready_) and what senders
   // handed over (taken_handoffs_), holding no lock: callbacks call Send.
   void RunCallbacks() ABSL_LOCKS_EXCLUDED(curl_mu_, mu_) {
-    for (Completion& completion : ready_) {
-      std::move(completion.done)(std::move(completion.result));
+    for (std::vector<Completion>* batch : {&ready_, &taken_handoffs_}) {
+      for (Completion& done : *batch) {
+        std::move(done.done)(std::move(done.result));
+      }
+      batch->clear();
     }
-    ready_.clear();
-    for (Completion& completion : taken_handoffs_) {
-      std::move(completion.done)(std::move(completion.result));
-    }
-    taken_handoffs_.clear();
   }
 
   // RunTimeoutsAndCompletions gives curl the timeout action it asked for and
