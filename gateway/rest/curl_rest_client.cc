@@ -571,10 +571,10 @@ class CurlRestClient::Loop {
   }
 
   // Shutdown cancels everything: transfers in flight, requests not yet
-  // started, callbacks senders handed over, and requests that callbacks (or
-  // other threads, until the destructor returns) send while it runs. Once
-  // closed_ is set no Send starts a transfer itself, so whatever it sends
-  // arrives through the queues this drains.
+  // started, callbacks senders handed over, and requests sent while it runs,
+  // by callbacks or by other threads before the last callback returns. Once
+  // closed_ is set no Send starts a transfer itself, so whatever is sent
+  // arrives through the queues this drains until they stay empty.
   void Shutdown() ABSL_LOCKS_EXCLUDED(curl_mu_, mu_) {
     const absl::Status why =
         absl::CancelledError("upstream client shutting down");

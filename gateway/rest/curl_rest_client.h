@@ -37,20 +37,21 @@ namespace gateway::rest {
 // written to it is simply replaced, which is not a re-send.
 //
 // Thread safety: Send and Cancel may be called from any thread, including
-// from inside a callback, and never wait for another thread's work. Send
-// drives libcurl itself when no other thread is driving it at that moment
-// (it tries the transport's lock and never waits for it), and otherwise
-// queues the request for the event-loop thread; Cancel always queues.
-// Callbacks run on the event-loop thread only, never inline in Send or Cancel
-// (even for a request that fails within Send, e.g. a deadline already
-// passed), exactly once, and must not block.
+// from inside a callback, and never wait for curl work on another thread.
+// Send drives libcurl itself when no other thread is driving it at that
+// moment (it tries the lock that serializes libcurl, never waits for it) and
+// otherwise queues the request for the event-loop thread; Cancel always
+// queues. Callbacks run on the event-loop thread only, never inline in Send
+// or Cancel (even for a request that fails within Send, e.g. a deadline
+// already passed), exactly once, and must not block.
 //
 // Destroying the client cancels what is still in flight (callbacks get
 // CANCELLED, on the loop thread, before the destructor returns) and joins the
 // loop thread; it must not be destroyed from inside one of its callbacks.
-// Other threads may keep calling Send while it is destroyed only as long as
-// each of those Sends returns before the destructor does; their requests are
-// cancelled the same way.
+// A Send from another thread may overlap the destructor only if it returns
+// before some callback the destructor runs has returned (for instance, that
+// callback waits for it); such requests are cancelled like the rest. Any
+// other Send racing the destructor may find the client gone.
 class CurlRestClient final : public RestClient {
  public:
   // Create starts the event loop for `upstream`: base_url (request targets

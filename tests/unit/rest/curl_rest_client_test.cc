@@ -733,9 +733,10 @@ TEST(CurlRestClientTest, CancelRightAfterSendFromManyThreadsEndsEachOnce) {
 // their requests race the start of the shutdown, the second half are sent
 // while it runs (after the loop stopped letting Send start transfers). All
 // end CANCELLED, once, on the loop thread, before the destructor returns.
-// A caller must not call Send once the destructor may have returned: here a
-// request in flight holds the shutdown, in its callback, until the senders
-// are done. That callback blocks, which real callbacks must not.
+// Such Sends must return before a callback the destructor runs returns
+// (header): here a request in flight holds the shutdown, in its callback,
+// until the senders are done. That callback blocks, which real callbacks
+// must not.
 TEST(CurlRestClientTest, DestroyingTheClientWhileOtherThreadsSend) {
   constexpr int kThreads = 4;
   constexpr int kPerThread = 50;
