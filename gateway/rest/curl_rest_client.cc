@@ -133,6 +133,12 @@ absl::Status TransportError(CURLcode code, const Transfer& transfer) {
   return absl::UnavailableError(message);
 }
 
+// Completion is a finished request whose callback has yet to run.
+struct Completion {
+  RestClient::Callback done;
+  absl::StatusOr<HttpResponse> result;
+};
+
 // SocketState is what the loop knows about one of curl's sockets.
 struct SocketState {
   bool in_epoll = false;     // registered in the epoll set
@@ -157,19 +163,37 @@ absl::Duration ToDuration(const google::protobuf::Duration& duration) {
 
 }  // namespace
 
-// Loop owns the multi handle, its file descriptors and the thread that drives
-// them. Every curl call happens on that thread; other threads only touch the
-// command queues under mu_.
+// Loop owns the multi handle, its file descriptors and the thread that waits
+// on them (README.md, "Sending on the caller's thread").
 //
-// The loop sleeps in epoll_wait and tells curl only about the socket that
-// has an event (curl_multi_socket_action), so an event costs the same with
-// 10 or 1,000 requests in flight. Per request in the steady state (a
-// kept-alive connection) it adds no syscalls to curl's but epoll_wait:
-// - Send and Cancel write the eventfd only when the loop is not already
-//   going to look at the queues before it next sleeps (loop_will_look_), so
-//   a burst of Sends while the loop is busy or asleep costs one write;
-// - sockets stay in the epoll set between requests (OnSocket);
-// - the timerfd is re-armed only when curl needs it sooner (OnTimer).
+// Two mutexes, never held together:
+// - curl_mu_ serializes every libcurl call and what curl's callbacks touch
+//   (socket table, timerfd, active transfers, idle easy handles). The loop
+//   thread takes it around its curl work. Send only tries it: if it is free
+//   (usually, at low concurrency: the loop sleeps in epoll_wait), Send
+//   starts its transfer itself; otherwise it queues the transfer.
+// - mu_ guards the queues to the loop: transfers to start, ids to cancel,
+//   callbacks to run.
+// Callbacks run on the loop thread only, holding neither. Whoever holds
+// curl_mu_ takes what finished (completed_) before letting go: the loop runs
+// it after unlocking, a sender hands it to the loop (handoffs_). So a request
+// that fails within Send (deadline passed) still answers on the loop thread.
+//
+// An event costs the same with 10 or 1,000 requests in flight: the loop
+// tells curl only about the socket that has one (curl_multi_socket_action).
+// Sockets stay in the epoll set between requests (OnSocket); the timerfd is
+// re-armed only when curl needs it sooner (OnTimer); queued work writes the
+// eventfd only when the loop would not look at the queues before sleeping.
+//
+// No lost wake-up: whoever queues work does so under mu_ and, in the same
+// critical section, sets loop_will_look_ and writes the eventfd iff it was
+// false. The loop clears it only in TakeCommands(may_sleep=true), in a
+// critical section that found every queue empty, and then goes straight to
+// epoll_wait. Work queued after that section finds the flag false and writes
+// the eventfd, which stays readable until the loop reads it, so epoll_wait
+// returns even if the write came first; work queued before it was taken by
+// it. This does not depend on who holds curl_mu_ when a Send's TryLock
+// fails: a sender driving curl never looks at the queues, and need not.
 class CurlRestClient::Loop {
  public:
   struct Settings {
@@ -231,8 +255,12 @@ class CurlRestClient::Loop {
       if (wake) Wake();
       thread_.join();
     }
-    for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);
-    if (multi_ != nullptr) curl_multi_cleanup(multi_);
+    {
+      // Closing the cached connections calls OnCloseSocket.
+      absl::MutexLock lock(&curl_mu_);
+      for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);
+      if (multi_ != nullptr) curl_multi_cleanup(multi_);
+    }
     close(wake_fd_);
     close(timer_fd_);
     close(epoll_fd_);
@@ -244,6 +272,22 @@ class CurlRestClient::Loop {
     transfer->id = id;
     transfer->request = std::move(request);
     transfer->done = std::move(done);
+    // Start the transfer here if nobody is driving curl: curl picks a
+    // kept-alive connection and writes the request before TryLock's holder
+    // lets go, and the loop sleeps on until the answer. Never wait for the
+    // lock: the holder may be the loop, busy with many events.
+    if (curl_mu_.TryLock()) {
+      if (!closed_) {
+        Start(std::move(transfer));
+        RunTimeoutsAndCompletions();
+        std::vector<Completion> finished;
+        if (!completed_.empty()) finished.swap(completed_);
+        curl_mu_.Unlock();
+        if (!finished.empty()) HandOff(std::move(finished));
+        return id;
+      }
+      curl_mu_.Unlock();
+    }
     bool wake;
     {
       absl::MutexLock lock(&mu_);
@@ -279,6 +323,19 @@ class CurlRestClient::Loop {
     (void)written;
   }
 
+  // HandOff gives callbacks collected by a sender to the loop thread.
+  void HandOff(std::vector<Completion> finished) ABSL_LOCKS_EXCLUDED(mu_) {
+    bool wake;
+    {
+      absl::MutexLock lock(&mu_);
+      for (Completion& completion : finished) {
+        handoffs_.push_back(std::move(completion));
+      }
+      wake = !std::exchange(loop_will_look_, true);
+    }
+    if (wake) Wake();
+  }
+
   void Run() {
     epoll_event events[kMaxEvents];
     while (true) {
@@ -287,13 +344,18 @@ class CurlRestClient::Loop {
       // finds nothing left to do.
       Next next = TakeCommands(/*may_sleep=*/false);
       if (next == Next::kStop) break;
-      for (int i = 0; i < count; ++i) Dispatch(events[i]);
-      while (true) {
-        if (next == Next::kWork) RunCommands();
-        RunTimeoutsAndCompletions();
+      do {
+        {
+          absl::MutexLock lock(&curl_mu_);
+          for (int i = 0; i < count; ++i) Dispatch(events[i]);
+          count = 0;
+          RunCommands();
+          RunTimeoutsAndCompletions();
+          ready_.swap(completed_);
+        }
+        RunCallbacks();
         next = TakeCommands(/*may_sleep=*/true);
-        if (next != Next::kWork) break;
-      }
+      } while (next == Next::kWork);
       if (next == Next::kStop) break;
     }
     Shutdown();
@@ -301,16 +363,18 @@ class CurlRestClient::Loop {
 
   enum class Next { kIdle, kWork, kStop };
 
-  // TakeCommands moves queued commands to taken_starts_ and taken_cancels_.
-  // Without commands it returns kIdle and, with `may_sleep`, marks the loop
-  // as going to sleep (the next Send or Cancel writes the eventfd); otherwise
-  // the loop counts as awake and will look again.
-  Next TakeCommands(bool may_sleep) {
+  // TakeCommands moves queued work to taken_starts_, taken_cancels_ and
+  // taken_handoffs_. Without work it returns kIdle and, with `may_sleep`,
+  // marks the loop as going to sleep (whoever queues work next writes the
+  // eventfd); otherwise the loop counts as awake and will look again.
+  Next TakeCommands(bool may_sleep) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     taken_starts_.swap(starts_);
     taken_cancels_.swap(cancels_);
+    taken_handoffs_.swap(handoffs_);
     if (stopping_) return Next::kStop;
-    if (taken_starts_.empty() && taken_cancels_.empty()) {
+    if (taken_starts_.empty() && taken_cancels_.empty() &&
+        taken_handoffs_.empty()) {
       loop_will_look_ = !may_sleep;
       return Next::kIdle;
     }
@@ -318,7 +382,7 @@ class CurlRestClient::Loop {
     return Next::kWork;
   }
 
-  void RunCommands() {
+  void RunCommands() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     for (std::unique_ptr<Transfer>& transfer : taken_starts_) {
       Start(std::move(transfer));
     }
@@ -329,9 +393,21 @@ class CurlRestClient::Loop {
     taken_cancels_.clear();
   }
 
+  // RunCallbacks runs what the loop collected (ready_) and what senders
+  // handed over (taken_handoffs_), holding no lock: callbacks call Send.
+  void RunCallbacks() ABSL_LOCKS_EXCLUDED(curl_mu_, mu_) {
+    for (std::vector<Completion>* batch : {&ready_, &taken_handoffs_}) {
+      for (Completion& done : *batch) {
+        std::move(done.done)(std::move(done.result));
+      }
+      batch->clear();
+    }
+  }
+
   // RunTimeoutsAndCompletions gives curl the timeout action it asked for and
-  // runs the callbacks of finished transfers, until neither is left.
-  void RunTimeoutsAndCompletions() {
+  // collects finished transfers in completed_, until neither is left. Whoever
+  // holds curl_mu_ calls it before letting go, so nothing is left due.
+  void RunTimeoutsAndCompletions() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     do {
       while (timeout_due_) {
         timeout_due_ = false;
@@ -342,7 +418,13 @@ class CurlRestClient::Loop {
     } while (timeout_due_);
   }
 
-  void Dispatch(const epoll_event& event) {
+  // Dispatch handles one event from epoll_wait. The event may be stale: a
+  // sender driving curl between epoll_wait and here may have read the
+  // socket, or closed it and opened another on the same descriptor. curl
+  // takes a spurious readiness in its stride (it reads or writes, finds
+  // EAGAIN, waits again), as it must for level-triggered polling anyway.
+  void Dispatch(const epoll_event& event)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     int fd = event.data.fd;
     std::uint64_t ticks;
     if (fd == wake_fd_) {
@@ -373,7 +455,11 @@ class CurlRestClient::Loop {
     curl_multi_socket_action(multi_, fd, mask, &running);
   }
 
-  void Start(std::unique_ptr<Transfer> transfer) {
+  // Start hands `transfer` to curl, which starts it at its next timeout
+  // action (curl asks for one now). A transfer that cannot start goes to
+  // completed_.
+  void Start(std::unique_ptr<Transfer> transfer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     const HttpRequest& request = transfer->request;
     absl::Duration remaining = request.deadline - absl::Now();
     if (remaining <= absl::ZeroDuration()) {
@@ -450,7 +536,7 @@ class CurlRestClient::Loop {
     }
   }
 
-  void CollectDone() {
+  void CollectDone() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     int queued = 0;
     while (CURLMsg* message = curl_multi_info_read(multi_, &queued)) {
       if (message->msg != CURLMSG_DONE) continue;
@@ -474,7 +560,8 @@ class CurlRestClient::Loop {
     }
   }
 
-  void Abort(RequestId id, absl::Status why) {
+  void Abort(RequestId id, absl::Status why)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     auto it = active_.find(id);
     if (it == active_.end()) return;
     std::unique_ptr<Transfer> transfer = std::move(it->second);
@@ -483,38 +570,49 @@ class CurlRestClient::Loop {
     Finish(std::move(transfer), std::move(why));
   }
 
-  // Shutdown cancels everything: transfers in flight and requests not yet
-  // started, including those that callbacks send while it runs.
-  void Shutdown() {
+  // Shutdown cancels everything: transfers in flight, requests not yet
+  // started, callbacks senders handed over, and requests sent while it runs,
+  // by callbacks or by other threads before the last callback returns. Once
+  // closed_ is set no Send starts a transfer itself, so whatever is sent
+  // arrives through the queues this drains until they stay empty.
+  void Shutdown() ABSL_LOCKS_EXCLUDED(curl_mu_, mu_) {
     const absl::Status why =
         absl::CancelledError("upstream client shutting down");
     std::vector<RequestId> ids;
     while (true) {
-      for (std::unique_ptr<Transfer>& transfer : taken_starts_) {
-        Finish(std::move(transfer), why);
+      {
+        absl::MutexLock lock(&curl_mu_);
+        closed_ = true;
+        for (std::unique_ptr<Transfer>& transfer : taken_starts_) {
+          Finish(std::move(transfer), why);
+        }
+        taken_starts_.clear();
+        ids.clear();
+        for (const auto& [id, transfer] : active_) ids.push_back(id);
+        for (RequestId id : ids) Abort(id, why);
+        ready_.swap(completed_);
       }
-      taken_starts_.clear();
-      ids.clear();
-      for (const auto& [id, transfer] : active_) ids.push_back(id);
-      for (RequestId id : ids) Abort(id, why);
+      RunCallbacks();
       absl::MutexLock lock(&mu_);
       cancels_.clear();
-      if (starts_.empty()) return;
+      if (starts_.empty() && handoffs_.empty()) return;
       taken_starts_.swap(starts_);
+      taken_handoffs_.swap(handoffs_);
     }
   }
 
   // Detach removes the transfer's easy handle from the multi handle.
-  void Detach(Transfer& transfer) {
+  void Detach(Transfer& transfer) ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     curl_multi_remove_handle(multi_, transfer.easy);
     curl_slist_free_all(transfer.headers);
     transfer.headers = nullptr;
   }
 
-  // Finish runs the callback and recycles the easy handle; the multi handle
-  // keeps the connection itself for reuse.
+  // Finish recycles the easy handle (the multi handle keeps the connection
+  // itself for reuse) and queues the callback in completed_.
   void Finish(std::unique_ptr<Transfer> transfer,
-              absl::StatusOr<HttpResponse> result) {
+              absl::StatusOr<HttpResponse> result)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     if (transfer->easy != nullptr) {
       if (idle_easy_.size() < static_cast<size_t>(settings_.max_connections)) {
         curl_easy_reset(transfer->easy);
@@ -524,36 +622,44 @@ class CurlRestClient::Loop {
       }
       transfer->easy = nullptr;
     }
-    std::move(transfer->done)(std::move(result));
+    completed_.push_back(
+        Completion{std::move(transfer->done), std::move(result)});
   }
 
-  CURL* TakeEasy() {
+  CURL* TakeEasy() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     if (idle_easy_.empty()) return curl_easy_init();
     CURL* easy = idle_easy_.back();
     idle_easy_.pop_back();
     return easy;
   }
 
-  SocketState& StateOf(int fd) {
+  SocketState& StateOf(int fd) ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     if (static_cast<size_t>(fd) >= sockets_.size()) sockets_.resize(fd + 1);
     return sockets_[fd];
   }
+
+  // curl calls the static callbacks below from inside the curl calls above,
+  // all made holding curl_mu_ (AssertHeld tells the thread-safety analysis).
 
   // OnOpenSocket and OnCloseSocket (CURLOPT_OPENSOCKETFUNCTION and
   // CURLOPT_CLOSESOCKETFUNCTION) see every connection socket curl opens and
   // closes, so the registrations OnSocket keeps are never stale.
   static curl_socket_t OnOpenSocket(void* user, curlsocktype /*purpose*/,
                                     curl_sockaddr* address) {
+    auto* loop = static_cast<Loop*>(user);
+    loop->curl_mu_.AssertHeld();
     int fd = socket(address->family, address->socktype | SOCK_CLOEXEC,
                     address->protocol);
     if (fd < 0) return CURL_SOCKET_BAD;
-    static_cast<Loop*>(user)->StateOf(fd) = SocketState{};
+    loop->StateOf(fd) = SocketState{};
     return fd;
   }
 
   static int OnCloseSocket(void* user, curl_socket_t socket) {
+    auto* loop = static_cast<Loop*>(user);
+    loop->curl_mu_.AssertHeld();
     // Closing also takes the socket out of the epoll set.
-    static_cast<Loop*>(user)->StateOf(socket) = SocketState{};
+    loop->StateOf(socket) = SocketState{};
     return close(socket);
   }
 
@@ -561,10 +667,12 @@ class CurlRestClient::Loop {
   // a socket. On CURL_POLL_REMOVE the socket stays registered: the next
   // request on a kept-alive connection usually wants the same events, which
   // saves two epoll_ctl calls per request (Dispatch drops an unwanted socket
-  // that wakes up).
+  // that wakes up). epoll_ctl from a sender while the loop waits in
+  // epoll_wait is fine: the wait reports the new registration's events.
   static int OnSocket(CURL* /*easy*/, curl_socket_t socket, int what,
                       void* user, void* /*assigned*/) {
     auto* loop = static_cast<Loop*>(user);
+    loop->curl_mu_.AssertHeld();
     SocketState& state = loop->StateOf(socket);
     if (what == CURL_POLL_REMOVE) {
       state.wanted = false;
@@ -590,12 +698,14 @@ class CurlRestClient::Loop {
   }
 
   // OnTimer is CURLMOPT_TIMERFUNCTION. "Now" (0) is handled in
-  // RunTimeoutsAndCompletions without touching the timerfd. A timerfd armed
-  // earlier than curl now asks is left alone: it fires early and is re-armed
-  // then (OnTimerFired). Curl's next timeout mostly moves later (the earliest
-  // deadline finished), so this saves a timerfd_settime per request.
+  // RunTimeoutsAndCompletions, by whoever holds curl_mu_, without touching
+  // the timerfd. A timerfd armed earlier than curl now asks is left alone: it
+  // fires early and is re-armed then (OnTimerFired). Curl's next timeout
+  // mostly moves later (the earliest deadline finished), so this saves a
+  // timerfd_settime per request.
   static int OnTimer(CURLM* /*multi*/, long timeout_ms, void* user) {
     auto* loop = static_cast<Loop*>(user);
+    loop->curl_mu_.AssertHeld();
     loop->curl_wants_timeout_at_ = absl::InfiniteDuration();
     if (timeout_ms < 0) return 0;
     if (timeout_ms == 0) {
@@ -608,7 +718,7 @@ class CurlRestClient::Loop {
     return loop->ArmTimer(loop->curl_wants_timeout_at_) ? 0 : -1;
   }
 
-  void OnTimerFired() {
+  void OnTimerFired() ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     timer_armed_for_ = absl::InfiniteDuration();
     if (curl_wants_timeout_at_ == absl::InfiniteDuration()) return;
     if (MonotonicNow() >= curl_wants_timeout_at_) {
@@ -620,7 +730,7 @@ class CurlRestClient::Loop {
   }
 
   // ArmTimer sets the timerfd to fire at `when` on the monotonic clock.
-  bool ArmTimer(absl::Duration when) {
+  bool ArmTimer(absl::Duration when) ABSL_EXCLUSIVE_LOCKS_REQUIRED(curl_mu_) {
     itimerspec spec{};
     spec.it_value = absl::ToTimespec(when);
     if (timerfd_settime(timer_fd_, TFD_TIMER_ABSTIME, &spec, nullptr) != 0) {
@@ -631,32 +741,47 @@ class CurlRestClient::Loop {
   }
 
   const Settings settings_;
-  CURLM* const multi_;
+  CURLM* const multi_;  // used under curl_mu_
   const int epoll_fd_;
   const int timer_fd_;
   const int wake_fd_;
   std::atomic<RequestId> next_id_{1};
 
+  // The queues between other threads and the loop thread.
   absl::Mutex mu_;
   std::vector<std::unique_ptr<Transfer>> starts_ ABSL_GUARDED_BY(mu_);
   std::vector<RequestId> cancels_ ABSL_GUARDED_BY(mu_);
+  std::vector<Completion> handoffs_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   // True while the loop thread is awake and will look at the queues before
   // it sleeps again; whoever sets it writes the eventfd.
   bool loop_will_look_ ABSL_GUARDED_BY(mu_) = false;
 
-  // Loop thread only.
-  absl::flat_hash_map<RequestId, std::unique_ptr<Transfer>> active_;
-  std::vector<SocketState> sockets_;  // by descriptor
-  std::vector<CURL*> idle_easy_;
-  std::vector<std::unique_ptr<Transfer>> taken_starts_;
-  std::vector<RequestId> taken_cancels_;
-  bool timeout_due_ = false;  // curl asked for its timeout action now
+  // libcurl and the state its callbacks touch.
+  absl::Mutex curl_mu_;
+  // Set when the loop shuts down: Send no longer starts transfers itself.
+  bool closed_ ABSL_GUARDED_BY(curl_mu_) = false;
+  absl::flat_hash_map<RequestId, std::unique_ptr<Transfer>> active_
+      ABSL_GUARDED_BY(curl_mu_);
+  std::vector<SocketState> sockets_ ABSL_GUARDED_BY(curl_mu_);  // by fd
+  std::vector<CURL*> idle_easy_ ABSL_GUARDED_BY(curl_mu_);
+  // Finished transfers' callbacks; empty whenever curl_mu_ is free.
+  std::vector<Completion> completed_ ABSL_GUARDED_BY(curl_mu_);
+  // curl asked for its timeout action now; false whenever curl_mu_ is free.
+  bool timeout_due_ ABSL_GUARDED_BY(curl_mu_) = false;
   // When curl wants its timeout action, and when the timerfd fires, on the
   // monotonic clock (infinite: never).
-  absl::Duration curl_wants_timeout_at_ = absl::InfiniteDuration();
-  absl::Duration timer_armed_for_ = absl::InfiniteDuration();
-  std::string scratch_;  // URL and header lines being built
+  absl::Duration curl_wants_timeout_at_ ABSL_GUARDED_BY(curl_mu_) =
+      absl::InfiniteDuration();
+  absl::Duration timer_armed_for_ ABSL_GUARDED_BY(curl_mu_) =
+      absl::InfiniteDuration();
+  std::string scratch_ ABSL_GUARDED_BY(curl_mu_);  // URL and header lines
+
+  // Loop thread only.
+  std::vector<std::unique_ptr<Transfer>> taken_starts_;
+  std::vector<RequestId> taken_cancels_;
+  std::vector<Completion> taken_handoffs_;
+  std::vector<Completion> ready_;  // callbacks the loop collected itself
 
   std::thread thread_;
 };

@@ -3,10 +3,13 @@
 // One event-loop thread drives a curl multi handle through curl's socket API
 // (epoll for the sockets curl asks about, a timerfd for curl's timer, an
 // eventfd to wake the loop for new work), so the cost of an event does not
-// grow with the number of requests in flight. Keep-alive connections are
-// reused across requests, open connections are bounded (requests beyond the
-// bound wait inside curl), and no request is ever sent twice: libcurl's own
-// silent re-send on a reused connection that died is refused.
+// grow with the number of requests in flight. A Send that finds curl free
+// starts its transfer on the caller's thread, so the request is written
+// without waking the loop, which sleeps on until the answer. Keep-alive
+// connections are reused across requests, open connections are bounded
+// (requests beyond the bound wait inside curl), and no request is ever sent
+// twice: libcurl's own silent re-send on a reused connection that died is
+// refused.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<CurlRestClient> client,
 //                    CurlRestClient::Create(config.upstream()));
@@ -34,11 +37,21 @@ namespace gateway::rest {
 // written to it is simply replaced, which is not a re-send.
 //
 // Thread safety: Send and Cancel may be called from any thread, including
-// from inside a callback. Callbacks run on the event-loop thread, never inline
-// in Send or Cancel, and must not block. Destroying the client cancels what is
-// still in flight (callbacks get CANCELLED, on the loop thread, before the
-// destructor returns) and joins the loop thread; it must not be destroyed from
-// inside one of its callbacks.
+// from inside a callback, and never wait for curl work on another thread.
+// Send drives libcurl itself when no other thread is driving it at that
+// moment (it tries the lock that serializes libcurl, never waits for it) and
+// otherwise queues the request for the event-loop thread; Cancel always
+// queues. Callbacks run on the event-loop thread only, never inline in Send
+// or Cancel (even for a request that fails within Send, e.g. a deadline
+// already passed), exactly once, and must not block.
+//
+// Destroying the client cancels what is still in flight (callbacks get
+// CANCELLED, on the loop thread, before the destructor returns) and joins the
+// loop thread; it must not be destroyed from inside one of its callbacks.
+// A Send from another thread may overlap the destructor only if it returns
+// before some callback the destructor runs has returned (for instance, that
+// callback waits for it); such requests are cancelled like the rest. Any
+// other Send racing the destructor may find the client gone.
 class CurlRestClient final : public RestClient {
  public:
   // Create starts the event loop for `upstream`: base_url (request targets

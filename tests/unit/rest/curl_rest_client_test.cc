@@ -1,6 +1,8 @@
 // Tests of CurlRestClient against ScriptedHttpServer on 127.0.0.1:0: what is
-// sent, what comes back, failures, cancellation, and that a request is never
-// sent twice.
+// sent, what comes back, failures, cancellation, that a request is never
+// sent twice, and the threading contract: Send may start a transfer on the
+// caller's thread, but every callback runs on the loop thread, exactly once,
+// never inside Send or Cancel.
 #include "gateway/rest/curl_rest_client.h"
 
 #include <arpa/inet.h>
@@ -8,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -115,6 +118,58 @@ absl::StatusOr<HttpResponse> Call(RestClient& client, HttpRequest request) {
   return outcome.Wait();
 }
 
+// LoopThreadOf returns the thread `client` runs callbacks on, found with one
+// call to `server`.
+std::thread::id LoopThreadOf(RestClient& client) {
+  Outcome outcome;
+  client.Send(Request("GET", "/which-thread"), outcome.Callback());
+  EXPECT_TRUE(outcome.Wait().ok()) << outcome.Wait().status();
+  return outcome.thread();
+}
+
+// Ledger records every callback of a batch of requests, by index: how often
+// it ran, its last result and its thread.
+class Ledger {
+ public:
+  struct Entry {
+    int calls = 0;
+    absl::StatusOr<HttpResponse> result = absl::UnknownError("no callback");
+    std::thread::id thread;
+  };
+
+  explicit Ledger(int size) : entries_(size) {}
+
+  RestClient::Callback Callback(int index) {
+    return [this, index](absl::StatusOr<HttpResponse> result) {
+      absl::MutexLock lock(&mu_);
+      Entry& entry = entries_[index];
+      if (entry.calls++ == 0) ++finished_;
+      entry.result = std::move(result);
+      entry.thread = std::this_thread::get_id();
+    };
+  }
+
+  // WaitForAll blocks until every request had its callback.
+  void WaitForAll() {
+    absl::MutexLock lock(&mu_);
+    mu_.Await(absl::Condition(this, &Ledger::AllFinished));
+  }
+
+  std::vector<Entry> entries() {
+    absl::MutexLock lock(&mu_);
+    return entries_;
+  }
+
+ private:
+  bool AllFinished() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return finished_ == entries_.size();
+  }
+
+  absl::Mutex mu_;
+  std::vector<Entry> entries_ ABSL_GUARDED_BY(mu_);
+  size_t finished_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
 TEST(CurlRestClientTest, GetReturnsStatusLowerCasedHeadersAndBody) {
   auto server = StartServer([](const ServerRequest&) {
     return Reply::Answer(200, R"({"id":"1"})", {{"X-Request-Id", "abc"}});
@@ -218,9 +273,12 @@ TEST(CurlRestClientTest, DeadlineGivesDeadlineExceeded) {
       << response.status();
 }
 
+// The loop is idle, so Send finds curl free and fails the transfer itself;
+// the callback must still wait for the loop thread.
 TEST(CurlRestClientTest, PassedDeadlineFailsOnTheLoopThread) {
   auto server = StartServer(AnswerOk);
   auto client = NewClient(UpstreamFor(server->base_url()));
+  std::thread::id loop = LoopThreadOf(*client);
   HttpRequest request = Request("GET", "/late");
   request.deadline = absl::Now() - absl::Seconds(1);
   Outcome outcome;
@@ -230,7 +288,8 @@ TEST(CurlRestClientTest, PassedDeadlineFailsOnTheLoopThread) {
   EXPECT_EQ(outcome.Wait().status().code(),
             absl::StatusCode::kDeadlineExceeded);
   EXPECT_NE(outcome.thread(), std::this_thread::get_id());
-  EXPECT_EQ(server->requests().size(), 0u);
+  EXPECT_EQ(outcome.thread(), loop);
+  EXPECT_EQ(server->CountRequests("/late"), 0);
 }
 
 TEST(CurlRestClientTest, CancelGivesCancelled) {
@@ -281,12 +340,17 @@ TEST(CurlRestClientTest, ConnectionRefusedGivesUnavailable) {
   ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size), 0);
   auto client = NewClient(
       UpstreamFor(absl::StrCat("http://127.0.0.1:", ntohs(address.sin_port))));
+  Outcome outcome;
 
-  auto response = Call(*client, Request("POST", "/api/syncs", "{}"));
+  // curl learns of the refusal from the socket (on the loop thread), or
+  // within Send's own curl call if the kernel already has it.
+  client->Send(Request("POST", "/api/syncs", "{}"), outcome.Callback());
 
+  const absl::StatusOr<HttpResponse>& response = outcome.Wait();
   EXPECT_EQ(response.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(std::string(response.status().message()),
               AllOf(HasSubstr("POST /api/syncs"), HasSubstr("not sent")));
+  EXPECT_NE(outcome.thread(), std::this_thread::get_id());
   close(fd);
 }
 
@@ -515,6 +579,230 @@ TEST(CurlRestClientTest, SendFromInsideACallback) {
   const absl::StatusOr<HttpResponse>& result = second.Wait();
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->body, "/second");
+}
+
+// SendChain sends `remaining` requests one after the other, each from the
+// previous one's callback (on the loop thread), then counts down `done`.
+void SendChain(RestClient* client, int remaining, absl::BlockingCounter* done,
+               std::atomic<int>* failures) {
+  client->Send(Request("GET", "/chain"),
+               [=](absl::StatusOr<HttpResponse> result) {
+                 if (!result.ok()) failures->fetch_add(1);
+                 if (remaining > 1) {
+                   SendChain(client, remaining - 1, done, failures);
+                 } else {
+                   done->DecrementCount();
+                 }
+               });
+}
+
+// Senders on several threads race each other and the loop, which is busy
+// with the answers of request chains (each answer's callback sends the
+// next): some Sends drive curl themselves, some find it taken and queue.
+// Every request is answered, exactly once, on the loop thread.
+TEST(CurlRestClientTest, SendsFromManyThreadsWhileTheLoopIsBusyCompleteOnce) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 100;
+  constexpr int kRequests = kThreads * kPerThread;
+  constexpr int kChains = 8;
+  constexpr int kChainLength = 50;
+  constexpr int kMaxConnections = 8;  // so requests also wait inside curl
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url(), kMaxConnections));
+  std::thread::id loop = LoopThreadOf(*client);
+  Ledger ledger(kRequests);
+  absl::BlockingCounter chains_done(kChains);
+  std::atomic<int> chain_failures{0};
+  absl::Notification go;
+
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      go.WaitForNotification();
+      for (int i = t * kPerThread; i < (t + 1) * kPerThread; ++i) {
+        client->Send(Request("GET", absl::StrCat("/item/", i)),
+                     ledger.Callback(i));
+      }
+    });
+  }
+  for (int c = 0; c < kChains; ++c) {
+    SendChain(client.get(), kChainLength, &chains_done, &chain_failures);
+  }
+  go.Notify();
+  for (std::thread& sender : senders) sender.join();
+  ledger.WaitForAll();
+  chains_done.Wait();
+  client.reset();  // a second callback would have run by now
+
+  std::vector<Ledger::Entry> entries = ledger.entries();
+  for (int i = 0; i < kRequests; ++i) {
+    const Ledger::Entry& entry = entries[i];
+    EXPECT_EQ(entry.calls, 1) << i;
+    ASSERT_TRUE(entry.result.ok()) << i << ": " << entry.result.status();
+    EXPECT_EQ(entry.result->body, absl::StrCat("/item/", i));
+    EXPECT_EQ(entry.thread, loop) << i;
+  }
+  EXPECT_EQ(chain_failures.load(), 0);
+  EXPECT_EQ(server->requests().size(),
+            static_cast<size_t>(1 + kRequests + kChains * kChainLength));
+  EXPECT_LE(server->connections(), kMaxConnections);
+}
+
+// Sends from inside a callback run on the loop thread with curl free, so they
+// drive curl themselves; their callbacks, even one that fails at once, run
+// after the sending callback returned, on the loop thread.
+TEST(CurlRestClientTest, SendsFromInsideACallbackAnswerAfterItReturns) {
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  std::thread::id loop = LoopThreadOf(*client);
+  std::atomic<bool> in_first_callback{false};
+  std::atomic<bool> inline_callback{false};
+  Outcome fine;
+  Outcome late;
+  auto checked = [&](Outcome& outcome) -> RestClient::Callback {
+    return [&, done = outcome.Callback()](
+               absl::StatusOr<HttpResponse> result) mutable {
+      if (in_first_callback.load()) inline_callback.store(true);
+      std::move(done)(std::move(result));
+    };
+  };
+  Outcome first;
+
+  client->Send(Request("GET", "/first"),
+               [&, done = first.Callback()](
+                   absl::StatusOr<HttpResponse> result) mutable {
+                 in_first_callback.store(true);
+                 client->Send(Request("GET", "/second"), checked(fine));
+                 HttpRequest expired = Request("GET", "/expired");
+                 expired.deadline = absl::Now() - absl::Seconds(1);
+                 client->Send(std::move(expired), checked(late));
+                 in_first_callback.store(false);
+                 std::move(done)(std::move(result));
+               });
+
+  ASSERT_TRUE(first.Wait().ok()) << first.Wait().status();
+  const absl::StatusOr<HttpResponse>& second = fine.Wait();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(second->body, "/second");
+  EXPECT_EQ(late.Wait().status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_FALSE(inline_callback.load());
+  EXPECT_EQ(first.thread(), loop);
+  EXPECT_EQ(fine.thread(), loop);
+  EXPECT_EQ(late.thread(), loop);
+}
+
+// Cancel races the answer of a request Send may already have written: each
+// request ends once, answered or cancelled, on the loop thread.
+TEST(CurlRestClientTest, CancelRightAfterSendFromManyThreadsEndsEachOnce) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  constexpr int kRequests = kThreads * kPerThread;
+  auto server = StartServer(AnswerOk);
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  std::thread::id loop = LoopThreadOf(*client);
+  Ledger ledger(kRequests);
+
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = t * kPerThread; i < (t + 1) * kPerThread; ++i) {
+        client->Cancel(client->Send(Request("GET", absl::StrCat("/item/", i)),
+                                    ledger.Callback(i)));
+      }
+    });
+  }
+  for (std::thread& sender : senders) sender.join();
+  ledger.WaitForAll();
+  client.reset();
+
+  std::vector<Ledger::Entry> entries = ledger.entries();
+  for (int i = 0; i < kRequests; ++i) {
+    const Ledger::Entry& entry = entries[i];
+    EXPECT_EQ(entry.calls, 1) << i;
+    EXPECT_EQ(entry.thread, loop) << i;
+    if (entry.result.ok()) {
+      EXPECT_EQ(entry.result->body, absl::StrCat("/item/", i));
+    } else {
+      EXPECT_EQ(entry.result.status().code(), absl::StatusCode::kCancelled)
+          << i << ": " << entry.result.status();
+    }
+  }
+}
+
+// Threads keep sending while the client is destroyed: the first half of
+// their requests race the start of the shutdown, the second half are sent
+// while it runs (after the loop stopped letting Send start transfers). All
+// end CANCELLED, once, on the loop thread, before the destructor returns.
+// Such Sends must return before a callback the destructor runs returns
+// (header): here a request in flight holds the shutdown, in its callback,
+// until the senders are done. That callback blocks, which real callbacks
+// must not.
+TEST(CurlRestClientTest, DestroyingTheClientWhileOtherThreadsSend) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 50;
+  constexpr int kRequests = kThreads * kPerThread;
+  auto server =
+      StartServer([](const ServerRequest&) { return Reply::NeverAnswer(); });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+  absl::Notification shutting_down;
+  absl::BlockingCounter senders_left(kThreads);
+  Outcome held;
+  client->Send(
+      Request("GET", "/held"),
+      [&, done = held.Callback()](absl::StatusOr<HttpResponse> result) mutable {
+        shutting_down.Notify();
+        senders_left.Wait();
+        std::move(done)(std::move(result));
+      });
+  server->WaitForRequests(1);
+  Ledger ledger(kRequests);
+  absl::Notification go;
+  // The senders keep using the client while the unique_ptr is reset.
+  RestClient* raw = client.get();
+
+  std::vector<std::thread> senders;
+  for (int t = 0; t < kThreads; ++t) {
+    senders.emplace_back([&, t] {
+      go.WaitForNotification();
+      for (int i = t * kPerThread; i < (t + 1) * kPerThread; ++i) {
+        if (i == t * kPerThread + kPerThread / 2) {
+          shutting_down.WaitForNotification();
+        }
+        raw->Send(Request("GET", absl::StrCat("/item/", i)),
+                  ledger.Callback(i));
+      }
+      senders_left.DecrementCount();
+    });
+  }
+  go.Notify();
+  client.reset();
+
+  for (std::thread& sender : senders) sender.join();
+  EXPECT_EQ(held.Wait().status().code(), absl::StatusCode::kCancelled);
+  std::vector<Ledger::Entry> entries = ledger.entries();
+  for (int i = 0; i < kRequests; ++i) {
+    const Ledger::Entry& entry = entries[i];
+    EXPECT_EQ(entry.calls, 1) << i;
+    EXPECT_EQ(entry.result.status().code(), absl::StatusCode::kCancelled)
+        << i << ": " << entry.result.status();
+    EXPECT_EQ(entry.thread, held.thread()) << i;
+  }
+}
+
+// A transfer curl fails within Send's own curl call (no connection is even
+// tried for a scheme it does not speak) still gets its callback on the loop
+// thread.
+TEST(CurlRestClientTest, ATransferThatFailsInsideSendAnswersOnTheLoopThread) {
+  auto client = NewClient(UpstreamFor("nosuchscheme://127.0.0.1:1"));
+  Outcome outcome;
+
+  client->Send(Request("POST", "/api/syncs", "{}"), outcome.Callback());
+
+  EXPECT_EQ(outcome.Wait().status().code(), absl::StatusCode::kUnavailable)
+      << outcome.Wait().status();
+  EXPECT_THAT(std::string(outcome.Wait().status().message()),
+              HasSubstr("not sent"));
+  EXPECT_NE(outcome.thread(), std::this_thread::get_id());
 }
 
 TEST(CurlRestClientTest, CreateRefusesAnIncompleteUpstream) {
