@@ -137,6 +137,11 @@ void ApplyDefaults(GatewayConfig& config) {
   if (audit->directory().empty()) audit->set_directory("audit");
   if (audit->max_file_bytes() == 0) audit->set_max_file_bytes(64 << 20);
   DefaultDuration(config.mutable_reload_interval(), 2);
+  auto* cache = config.mutable_cache();
+  if (!cache->has_enabled()) cache->set_enabled(true);
+  if (cache->max_bytes() == 0) cache->set_max_bytes(int64_t{64} << 20);
+  // 0 is a TTL (nothing cached by default), so only an absent one defaults.
+  if (!cache->has_default_ttl()) cache->mutable_default_ttl()->set_seconds(10);
 }
 
 absl::Status ValidateConfig(const GatewayConfig& config) {
@@ -180,6 +185,26 @@ absl::Status ValidateConfig(const GatewayConfig& config) {
   }
   if (TimeUtil::DurationToMilliseconds(config.reload_interval()) <= 0) {
     return Invalid("reload_interval", "must be positive");
+  }
+  const auto& cache = config.cache();
+  if (cache.max_bytes() < 0) {
+    return Invalid("cache.max_bytes", "must be positive");
+  }
+  if (cache.default_ttl().seconds() < 0 || cache.default_ttl().nanos() < 0) {
+    return Invalid("cache.default_ttl", "must not be negative");
+  }
+  for (int i = 0; i < cache.methods_size(); ++i) {
+    const auto& method = cache.methods(i);
+    const std::string where = absl::StrCat("cache.methods[", i, "]");
+    if (method.method().empty()) {
+      return Invalid(absl::StrCat(where, ".method"), "is required");
+    }
+    if (!method.has_ttl()) {
+      return Invalid(absl::StrCat(where, ".ttl"), "is required");
+    }
+    if (method.ttl().seconds() < 0 || method.ttl().nanos() < 0) {
+      return Invalid(absl::StrCat(where, ".ttl"), "must not be negative");
+    }
   }
   return absl::OkStatus();
 }

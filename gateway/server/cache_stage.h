@@ -1,8 +1,9 @@
 // cache_stage.h: the pipeline's one hook for the read cache.
 //
 //   cache.Read(call,
-//              /*fetch=*/[](CacheStage::Answered answered) {
-//                ...exchange + translate back, then answered(bytes)...
+//              /*fetch=*/[](std::shared_ptr<CallContext> on,
+//                           CacheStage::Answered answered) {
+//                ...exchange + translate back on `on`, then answered(bytes)...
 //              },
 //              /*answered=*/[](absl::StatusOr<ResponseBytes> bytes) {...});
 //   ...
@@ -12,8 +13,7 @@
 // cache is handed to gRPC without parsing or serializing anything. The
 // pipeline asks the cache only after the caller is authorized and its
 // request validated, so a cached answer never reaches a caller who may not
-// call the method. Today's implementation is PassThroughCache; the read
-// cache with request coalescing and invalidation replaces it here.
+// call the method. The implementation is ReadCacheStage.
 #ifndef GATEWAY_SERVER_CACHE_STAGE_H_
 #define GATEWAY_SERVER_CACHE_STAGE_H_
 
@@ -33,29 +33,23 @@ namespace gateway::server {
 class CacheStage {
  public:
   using Answered = absl::AnyInvocable<void(absl::StatusOr<ResponseBytes>) &&>;
-  using Fetch = absl::AnyInvocable<void(Answered) &&>;
+  // Fetch performs a read's upstream exchange and translation on the
+  // context `on`: the call itself, or one the cache made for a fetch that
+  // several calls wait for.
+  using Fetch = absl::AnyInvocable<void(std::shared_ptr<CallContext> on,
+                                        Answered answered) &&>;
 
   virtual ~CacheStage() = default;
 
-  // Read answers a read call: from the cache (setting the call's
-  // cache_status), or by running `fetch`, which performs the call's
-  // upstream exchange and translation and hands over the bytes.
+  // Read answers a read call: from the cache, or by running `fetch`, and
+  // sets the call's cache_status.
   virtual void Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
                     Answered answered) = 0;
 
   // Written hears of a write through the gateway that may have changed
-  // upstream state, before its caller is answered.
+  // upstream state (applied, or of unknown outcome), before its caller is
+  // answered.
   virtual void Written(const CallContext& call) = 0;
-};
-
-// PassThroughCache caches nothing: every read is fetched.
-class PassThroughCache final : public CacheStage {
- public:
-  void Read(const std::shared_ptr<CallContext>&, Fetch fetch,
-            Answered answered) override {
-    std::move(fetch)(std::move(answered));
-  }
-  void Written(const CallContext&) override {}
 };
 
 }  // namespace gateway::server

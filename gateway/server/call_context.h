@@ -42,6 +42,8 @@ struct Origin {
   std::string peer;        // e.g. "ipv4:127.0.0.1:41234"
   auth::PeerIdentity identity;
   std::string bearer_token;
+  // The caller asked for a fresh read (`cache-control: no-cache`).
+  bool no_cache = false;
 };
 
 // ResponseBytes is a serialized response message, shared (a cache can hand
@@ -119,8 +121,10 @@ class CallContext {
   const std::string& answer_body() const { return answer_body_; }
   void set_answer_body(std::string body) { answer_body_ = std::move(body); }
 
-  // How the cache stage answered a read, for the audit record: "miss" unless
-  // the cache says otherwise. Points to a string literal.
+  // How the cache stage answered a read ("hit", "miss", "coalesced",
+  // "bypass"), for the response metadata and the audit record; "bypass"
+  // for calls the cache never saw (writes, refused calls). Points to a
+  // string literal.
   absl::string_view cache_status() const { return cache_status_; }
   void set_cache_status(absl::string_view status) { cache_status_ = status; }
 
@@ -177,7 +181,7 @@ class CallContext {
   std::string before_body_;
   std::optional<HeldValues> sent_write_only_;
   std::string answer_body_;
-  absl::string_view cache_status_ = "miss";
+  absl::string_view cache_status_ = "bypass";
   ResponseBytes response_bytes_;
   std::vector<std::unique_ptr<UpdateLocks::Lease>> held_;
 

@@ -22,12 +22,12 @@
 #include "gateway/rest/curl_rest_client.h"
 #include "gateway/rest/upstream_client.h"
 #include "gateway/server/access_control.h"
-#include "gateway/server/cache_stage.h"
 #include "gateway/server/call_audit.h"
 #include "gateway/server/calls_in_flight.h"
 #include "gateway/server/contract_service.h"
 #include "gateway/server/pass_through_exchange.h"
 #include "gateway/server/pipeline.h"
+#include "gateway/server/read_cache_stage.h"
 #include "gateway/server/read_merge_write_exchange.h"
 #include "gateway/server/unary_call.h"
 #include "gateway/server/upstream.h"
@@ -97,7 +97,7 @@ struct Gateway::Parts {
   std::unique_ptr<RestClient> upstream_client;
   std::unique_ptr<translate::Translator> translator;
   std::unique_ptr<Upstream> upstream;
-  PassThroughCache cache;
+  std::unique_ptr<ReadCacheStage> cache;
   std::unique_ptr<PassThroughExchange> pass_through;
   std::unique_ptr<ReadMergeWriteExchange> read_merge_write;
   std::unique_ptr<Pipeline> pipeline;
@@ -156,17 +156,20 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
       parts->translator.get(), parts->upstream.get(),
       parts->dependencies.update_locks.get(),
       parts->dependencies.write_only.get(), config.updates());
+  parts->default_timeout = absl::Milliseconds(
+      TimeUtil::DurationToMilliseconds(upstream.default_timeout()));
+  parts->cache = std::make_unique<ReadCacheStage>(
+      config.cache(), parts->translator->routes(), clock,
+      parts->default_timeout);
   Pipeline::Stages stages;
   stages.translator = parts->translator.get();
   stages.access = parts->access.get();
   stages.audit = parts->audit.get();
-  stages.cache = &parts->cache;
+  stages.cache = parts->cache.get();
   stages.pass_through = parts->pass_through.get();
   stages.read_merge_write = parts->read_merge_write.get();
   stages.write_only = parts->dependencies.write_only.get();
   parts->pipeline = std::make_unique<Pipeline>(stages, config.updates());
-  parts->default_timeout = absl::Milliseconds(
-      TimeUtil::DurationToMilliseconds(upstream.default_timeout()));
 
   const Pipeline* pipeline = parts->pipeline.get();
   absl::Duration default_timeout = parts->default_timeout;

@@ -53,8 +53,8 @@ void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
     std::shared_ptr<CallContext> reading = call;
     stages_.cache->Read(
         reading,
-        [this, call](CacheStage::Answered answered) mutable {
-          Fetch(std::move(call), std::move(answered));
+        [this](std::shared_ptr<CallContext> on, CacheStage::Answered answered) {
+          Fetch(std::move(on), std::move(answered));
         },
         [this, call,
          done = std::move(done)](absl::StatusOr<ResponseBytes> bytes) mutable {

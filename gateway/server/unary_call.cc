@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "gateway/common/error_details.h"
@@ -53,6 +54,18 @@ Origin OriginOf(const grpc::CallbackServerContext& context) {
     }
     origin.bearer_token = std::string(absl::StripAsciiWhitespace(value));
   }
+  // Cache-Control directives are case-insensitive and comma-separated
+  // (RFC 9111, 5.2); only no-cache means something to the gateway.
+  auto [begin, end] = metadata.equal_range("cache-control");
+  for (auto it = begin; it != end && !origin.no_cache; ++it) {
+    for (absl::string_view directive : absl::StrSplit(
+             absl::string_view(it->second.data(), it->second.size()), ',')) {
+      if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(directive),
+                                 "no-cache")) {
+        origin.no_cache = true;
+      }
+    }
+  }
   return origin;
 }
 
@@ -72,8 +85,9 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
   UnaryCall(const translate::Route& route, absl::Time started,
             absl::Time deadline, Origin origin, CallsInFlight* in_flight,
-            grpc::ByteBuffer* response)
+            grpc::CallbackServerContext* context, grpc::ByteBuffer* response)
       : in_flight_(in_flight),
+        context_(context),
         response_(response),
         call_(std::make_shared<CallContext>(&route, started, deadline,
                                             std::move(origin))) {}
@@ -108,6 +122,12 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   // Complete answers with the response bytes (on success) and finishes the
   // call; after Finish, gRPC may delete this reactor at any time.
   void Complete(const absl::Status& status) {
+    if (call_->route().IsRead()) {
+      const absl::string_view cache_status = call_->cache_status();
+      context_->AddInitialMetadata(
+          "x-cache-status",
+          std::string(cache_status.data(), cache_status.size()));
+    }
     if (status.ok()) {
       grpc::Slice slice = SliceOf(call_->response_bytes());
       *response_ = grpc::ByteBuffer(&slice, 1);
@@ -118,6 +138,7 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   }
 
   CallsInFlight* const in_flight_;
+  grpc::CallbackServerContext* const context_;
   grpc::ByteBuffer* const response_;
   const std::shared_ptr<CallContext> call_;
 };
@@ -137,7 +158,7 @@ grpc::ServerUnaryReactor* StartUnaryCall(
   context->AddInitialMetadata("x-request-id", origin.request_id);
   in_flight->Enter();
   auto* call = new UnaryCall(route, clock->Now(), deadline, std::move(origin),
-                             in_flight, response);
+                             in_flight, context, response);
   call->Start(*pipeline, request);
   return call;
 }

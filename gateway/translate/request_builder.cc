@@ -83,15 +83,20 @@ std::string ResourceId(const Route& route, const Message& request) {
   return "";
 }
 
-std::string ResourceKey(const Route& route, const Message& request) {
+std::string CanonicalPath(const std::vector<Route::PathSegment>& path,
+                          const Message& request) {
   std::string key;
-  for (const Route::PathSegment& segment : route.path) {
+  for (const Route::PathSegment& segment : path) {
     absl::StrAppend(
         &key, segment.field == nullptr
                   ? segment.literal
                   : PercentEncode(CanonicalValue(*segment.field, request)));
   }
   return key;
+}
+
+std::string ResourceKey(const Route& route, const Message& request) {
+  return CanonicalPath(route.path, request);
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #define GATEWAY_TRANSLATE_REQUEST_BUILDER_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "gateway/common/json_codec.h"
@@ -52,8 +53,14 @@ std::string PathFor(const Route& route,
 std::string ResourceId(const Route& route,
                        const google::protobuf::Message& request);
 
-// ResourceKey is the route's path with the request's values, UUIDs
-// lower-cased: one key per upstream resource, for locks.
+// CanonicalPath is `path` filled with the request's values, percent-encoded,
+// UUIDs lower-cased: one string per upstream path however the caller spelled
+// it (for locks, and the cache's keys and invalidations).
+std::string CanonicalPath(const std::vector<Route::PathSegment>& path,
+                          const google::protobuf::Message& request);
+
+// ResourceKey is the CanonicalPath of the route's path: one key per upstream
+// resource, for locks.
 std::string ResourceKey(const Route& route,
                         const google::protobuf::Message& request);
 

@@ -20,6 +20,80 @@ absl::Status Broken(const MethodDescriptor* method, absl::string_view what) {
       absl::StrCat("contract error in ", method->full_name(), ": ", what));
 }
 
+// ParsePath parses a path template into segments, binding each `{name}` to
+// the top-level string or enum field `name` of `input` (recorded in
+// `bound`).
+absl::Status ParsePath(
+    absl::string_view path, const MessageInfo& input,
+    std::vector<Route::PathSegment>* segments,
+    absl::flat_hash_map<const FieldDescriptor*, bool>* bound) {
+  if (!absl::StartsWith(path, "/")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("path ", path, " must start with /"));
+  }
+  std::string literal;
+  for (absl::string_view part : absl::StrSplit(path.substr(1), '/')) {
+    absl::StrAppend(&literal, "/");
+    if (absl::StartsWith(part, "{") && absl::EndsWith(part, "}")) {
+      absl::string_view name = part.substr(1, part.size() - 2);
+      const FieldInfo* field = input.FindProto(name);
+      if (field == nullptr || field->descriptor->is_repeated() ||
+          (field->descriptor->cpp_type() != FieldDescriptor::CPPTYPE_STRING &&
+           field->descriptor->cpp_type() != FieldDescriptor::CPPTYPE_ENUM)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "path variable {", name, "} is not a string or enum field"));
+      }
+      segments->push_back({literal, nullptr});
+      segments->push_back({"", field});
+      literal.clear();
+      (*bound)[field->descriptor] = true;
+    } else {
+      absl::StrAppend(&literal, part);
+    }
+  }
+  if (!literal.empty()) segments->push_back({literal, nullptr});
+  return absl::OkStatus();
+}
+
+// CacheRules reads the `rest` option's cache_ttl (reads) and invalidates
+// (writes) into `route`.
+absl::Status CacheRules(const polytomic::v1::RestRoute& rest, Route& route) {
+  if (rest.has_cache_ttl()) {
+    if (!route.IsRead()) {
+      return absl::InvalidArgumentError("cache_ttl on a route that is no GET");
+    }
+    if (rest.cache_ttl().seconds() < 0 || rest.cache_ttl().nanos() < 0) {
+      return absl::InvalidArgumentError("negative cache_ttl");
+    }
+    route.cache_ttl = absl::Seconds(rest.cache_ttl().seconds()) +
+                      absl::Nanoseconds(rest.cache_ttl().nanos());
+  }
+  if (route.IsRead()) {
+    if (!rest.invalidates().empty()) {
+      return absl::InvalidArgumentError("invalidates on a GET route");
+    }
+    return absl::OkStatus();
+  }
+  if (rest.invalidates().empty()) {
+    return absl::InvalidArgumentError(
+        "a write must say which reads it invalidates");
+  }
+  for (const std::string& entry : rest.invalidates()) {
+    Route::Invalidation invalidation;
+    absl::string_view path = entry;
+    invalidation.subtree = absl::ConsumeSuffix(&path, "/**");
+    absl::flat_hash_map<const FieldDescriptor*, bool> bound;
+    if (absl::Status parsed =
+            ParsePath(path, *route.input, &invalidation.path, &bound);
+        !parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("invalidates ", entry, ": ", parsed.message()));
+    }
+    route.invalidates.push_back(std::move(invalidation));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::string> MethodName(polytomic::v1::HttpMethod method) {
   switch (method) {
     case polytomic::v1::HTTP_METHOD_GET:
@@ -104,32 +178,13 @@ absl::StatusOr<std::unique_ptr<Route>> RouteTable::BuildRoute(
   if (!http_method.ok()) return Broken(method, "no HTTP method");
   route->http_method = *http_method;
   if (route->operation_id.empty()) return Broken(method, "no operation_id");
-  if (!absl::StartsWith(rest.path(), "/")) {
-    return Broken(method, "path must start with /");
-  }
 
   absl::flat_hash_map<const FieldDescriptor*, bool> bound;
-  std::string literal;
-  for (absl::string_view part : absl::StrSplit(rest.path().substr(1), '/')) {
-    absl::StrAppend(&literal, "/");
-    if (absl::StartsWith(part, "{") && absl::EndsWith(part, "}")) {
-      absl::string_view name = part.substr(1, part.size() - 2);
-      const FieldInfo* field = route->input->FindProto(name);
-      if (field == nullptr || field->descriptor->is_repeated() ||
-          (field->descriptor->cpp_type() != FieldDescriptor::CPPTYPE_STRING &&
-           field->descriptor->cpp_type() != FieldDescriptor::CPPTYPE_ENUM)) {
-        return Broken(method, absl::StrCat("path variable {", name,
-                                           "} is not a string or enum field"));
-      }
-      route->path.push_back({literal, nullptr});
-      route->path.push_back({"", field});
-      literal.clear();
-      bound[field->descriptor] = true;
-    } else {
-      absl::StrAppend(&literal, part);
-    }
+  if (absl::Status parsed =
+          ParsePath(rest.path(), *route->input, &route->path, &bound);
+      !parsed.ok()) {
+    return Broken(method, parsed.message());
   }
-  if (!literal.empty()) route->path.push_back({literal, nullptr});
 
   if (rest.body().empty()) {
     route->body = Route::Body::kNone;
@@ -177,6 +232,9 @@ absl::StatusOr<std::unique_ptr<Route>> RouteTable::BuildRoute(
   route->body_omits.assign(rest.body_omits().begin(), rest.body_omits().end());
   if (!route->body_omits.empty() && route->resource == nullptr) {
     return Broken(method, "body_omits needs a body resource");
+  }
+  if (absl::Status rules = CacheRules(rest, *route); !rules.ok()) {
+    return Broken(method, rules.message());
   }
   return route;
 }

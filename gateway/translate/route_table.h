@@ -12,12 +12,14 @@
 #define GATEWAY_TRANSLATE_ROUTE_TABLE_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "gateway/common/wire_schema.h"
 #include "google/protobuf/descriptor.h"
 
@@ -58,6 +60,17 @@ struct Route {
   const FieldInfo* update_mask = nullptr;
   const Route* read = nullptr;
 
+  // Reads: the cache TTL the contract states (the `rest` option's
+  // cache_ttl), when it states one.
+  std::optional<absl::Duration> cache_ttl;
+  // Writes: the reads a write may change (the `rest` option's invalidates):
+  // those of `path` filled from the request, and when `subtree` of every
+  // path below it.
+  struct Invalidation {
+    std::vector<PathSegment> path;
+    bool subtree = false;
+  };
+  std::vector<Invalidation> invalidates;
   // IsRead says whether the call leaves upstream state unchanged.
   bool IsRead() const { return http_method == "GET"; }
 };

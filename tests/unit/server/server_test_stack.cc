@@ -142,7 +142,8 @@ void ScriptedCache::Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
     return;
   }
   ++fetches;
-  std::move(fetch)(std::move(answered));
+  call->set_cache_status("miss");
+  std::move(fetch)(call, std::move(answered));
 }
 
 void ScriptedCache::Written(const CallContext&) { ++written; }

@@ -129,7 +129,8 @@ class FakeAuditStage final : public AuditStage {
 };
 
 // ScriptedCache is a CacheStage that answers reads with `prepared` when set
-// (cache_status "hit") and fetches otherwise, and counts what it heard.
+// (cache_status "hit") and fetches otherwise ("miss"), and counts what it
+// heard.
 //
 // Thread safety: none; the tests drive it on their one thread.
 class ScriptedCache final : public CacheStage {
@@ -152,7 +153,8 @@ struct CallOutcome {
 };
 
 // StackOptions replace parts of the stack; null means the default (a
-// PassThroughCache, InMemoryUpdateLocks, InMemoryWriteOnlyValues).
+// ScriptedCache with nothing prepared, InMemoryUpdateLocks,
+// InMemoryWriteOnlyValues).
 struct StackOptions {
   config::v1::Updates updates;
   CacheStage* cache = nullptr;
@@ -195,7 +197,7 @@ class Stack {
   std::unique_ptr<translate::Translator> translator;
   state::InMemoryUpdateLocks default_locks;
   std::unique_ptr<state::InMemoryWriteOnlyValues> default_write_only;
-  PassThroughCache default_cache;
+  ScriptedCache default_cache;
   UpdateLocks* locks;
   WriteOnlyValues* write_only;
   CacheStage* cache;

@@ -1,0 +1,139 @@
+#include "gateway/server/read_cache_stage.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/strip.h"
+#include "gateway/auth/access_policy.h"
+#include "gateway/translate/request_builder.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+
+namespace gateway::server {
+namespace {
+
+using cache::ReadCache;
+
+absl::Duration DurationOf(const google::protobuf::Duration& duration) {
+  return absl::Seconds(duration.seconds()) +
+         absl::Nanoseconds(duration.nanos());
+}
+
+// CanonicalRequest is the request's deterministic serialization: fields in
+// number order, map entries sorted, fields at their defaults left out.
+std::string CanonicalRequest(const google::protobuf::Message& request) {
+  std::string bytes;
+  google::protobuf::io::StringOutputStream stream(&bytes);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  request.SerializePartialToCodedStream(&coded);
+  coded.Trim();
+  return bytes;
+}
+
+// FetchContext is the context a miss is fetched on: the leader's request,
+// account and request id, and a deadline of its own, so the fetch outlives
+// the leader for the readers that joined it.
+std::shared_ptr<CallContext> FetchContext(const CallContext& leader,
+                                          absl::Time now,
+                                          absl::Duration timeout) {
+  Origin origin;
+  origin.request_id = leader.origin().request_id;
+  origin.peer = leader.origin().peer;
+  auto fetch = std::make_shared<CallContext>(&leader.route(), now,
+                                             now + timeout, std::move(origin));
+  fetch->mutable_request()->CopyFrom(leader.request());
+  fetch->set_principal(leader.principal());
+  fetch->set_account(leader.account());
+  return fetch;
+}
+
+}  // namespace
+
+ReadCacheStage::ReadCacheStage(const config::v1::Cache& config,
+                               const translate::RouteTable& routes,
+                               const Clock* clock, absl::Duration fetch_timeout)
+    : clock_(clock),
+      fetch_timeout_(fetch_timeout),
+      cache_({.max_bytes = config.max_bytes()}, clock) {
+  for (const auto& route : routes.routes()) {
+    if (!route->IsRead()) continue;
+    absl::Duration ttl =
+        route->cache_ttl.value_or(DurationOf(config.default_ttl()));
+    const absl::string_view method = absl::StripPrefix(route->full_method, "/");
+    for (const auto& entry : config.methods()) {
+      if (auth::MatchesPattern(absl::StripPrefix(entry.method(), "/"),
+                               method)) {
+        ttl = DurationOf(entry.ttl());
+        break;
+      }
+    }
+    if (!config.enabled()) ttl = absl::ZeroDuration();
+    ttl_[route.get()] = ttl;
+  }
+}
+
+absl::Duration ReadCacheStage::Ttl(const translate::Route& route) const {
+  auto it = ttl_.find(&route);
+  return it == ttl_.end() ? absl::ZeroDuration() : it->second;
+}
+
+void ReadCacheStage::Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
+                          Answered answered) {
+  const absl::Duration ttl = Ttl(call->route());
+  if (ttl <= absl::ZeroDuration()) {
+    call->set_cache_status(ReadCache::SourceName(ReadCache::Source::kBypass));
+    std::move(fetch)(call, std::move(answered));
+    return;
+  }
+  const translate::Route& route = call->route();
+  std::string key = ReadCache::Key(
+      call->account(), translate::CanonicalPath(route.path, call->request()),
+      route.full_method, CanonicalRequest(call->request()));
+  const uint64_t step = call->BeginStep();
+  ReadCache::Waiting waiting = cache_.Read(
+      std::move(key), ttl, call->origin().no_cache,
+      [this, call, fetch = std::move(fetch)](
+          ReadCache::Done done) mutable -> ReadCache::Abandon {
+        std::shared_ptr<CallContext> on =
+            FetchContext(*call, clock_->Now(), fetch_timeout_);
+        std::move(fetch)(on, [call, on, done = std::move(done)](
+                                 absl::StatusOr<ResponseBytes> bytes) mutable {
+          // The leader's audit record shows the upstream answer's status.
+          call->set_upstream_status(on->upstream_status());
+          std::move(done)(std::move(bytes));
+        });
+        return [on] { on->Cancel(); };
+      },
+      [call, answered = std::move(answered)](
+          absl::StatusOr<ReadCache::Bytes> bytes,
+          ReadCache::Source source) mutable {
+        call->set_cache_status(ReadCache::SourceName(source));
+        std::move(answered)(std::move(bytes));
+      });
+  if (waiting.flight == nullptr) return;  // answered from the cache
+  // The step belongs to the call: it holds the call by pointer, not share.
+  call->TrackStep(step, [this, raw = call.get(), waiting = std::move(waiting)] {
+    cache_.Leave(waiting,
+                 clock_->Now() >= raw->deadline()
+                     ? absl::DeadlineExceededError(
+                           "the call's deadline passed waiting for the "
+                           "upstream answer")
+                     : absl::CancelledError("the caller cancelled the call"));
+  });
+}
+
+void ReadCacheStage::Written(const CallContext& call) {
+  const translate::Route& route = call.route();
+  std::vector<ReadCache::PathScope> scopes;
+  scopes.reserve(route.invalidates.size());
+  for (const translate::Route::Invalidation& invalidation : route.invalidates) {
+    scopes.push_back(
+        {translate::CanonicalPath(invalidation.path, call.request()),
+         invalidation.subtree});
+  }
+  cache_.Invalidate(call.account(), scopes);
+}
+
+}  // namespace gateway::server
