@@ -137,6 +137,10 @@ void ApplyDefaults(GatewayConfig& config) {
   if (audit->directory().empty()) audit->set_directory("audit");
   if (audit->max_file_bytes() == 0) audit->set_max_file_bytes(64 << 20);
   DefaultDuration(config.mutable_reload_interval(), 2);
+  // Unset takes the default; set to "" disables the listener.
+  if (!config.admin().has_address()) {
+    config.mutable_admin()->set_address("127.0.0.1:9464");
+  }
 }
 
 absl::Status ValidateConfig(const GatewayConfig& config) {
@@ -155,6 +159,20 @@ absl::Status ValidateConfig(const GatewayConfig& config) {
     return Invalid("listener.address",
                    "a plaintext listener must be on a loopback address; "
                    "configure listener.tls or set listener.allow_plaintext");
+  }
+  // The admin listener serves no secrets, but it is plaintext HTTP without
+  // authentication: off loopback only with the listener's consent.
+  const std::string& admin = config.admin().address();
+  if (!admin.empty()) {
+    if (!IsHostPort(admin)) {
+      return Invalid("admin.address", "must be host:port, or empty");
+    }
+    if (!listener.allow_plaintext() && !IsLoopback(admin)) {
+      return Invalid("admin.address",
+                     "the admin listener (plaintext HTTP) must be on a "
+                     "loopback address unless listener.allow_plaintext is "
+                     "set");
+    }
   }
   const auto& upstream = config.upstream();
   if (!absl::StartsWith(upstream.base_url(), "http://") &&
