@@ -18,6 +18,7 @@
 #include "gateway/audit/audit_log.h"
 #include "gateway/auth/access_policy.h"
 #include "gateway/auth/credential_store.h"
+#include "gateway/common/metrics.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/rest/curl_rest_client.h"
 #include "gateway/rest/upstream_client.h"
@@ -86,8 +87,10 @@ std::vector<std::string> AccountNames(const config::v1::GatewayConfig& config) {
 }  // namespace
 
 // Parts are declared in construction order; they are destroyed in reverse,
-// so the gRPC server stops before anything its calls use goes away.
+// so the gRPC server stops before anything its calls use goes away, and the
+// metrics registry goes last.
 struct Gateway::Parts {
+  MetricsRegistry metrics;
   Dependencies dependencies;
   ConfigSource reload;
   std::unique_ptr<auth::CredentialStore> credentials;
@@ -143,9 +146,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
                    audit::AuditLog::Open(config.audit(), clock));
   parts->audit = std::make_unique<CallAudit>(parts->audit_log.get(), clock,
                                              config.audit());
-  parts->upstream_client =
-      rest::ComposeUpstream(std::move(parts->dependencies.transport),
-                            parts->credentials.get(), upstream);
+  ASSIGN_OR_RETURN(parts->upstream_client,
+                   rest::ComposeUpstream(
+                       std::move(parts->dependencies.transport),
+                       parts->credentials.get(), &parts->metrics, upstream));
   ASSIGN_OR_RETURN(auto services, translate::ContractServices());
   ASSIGN_OR_RETURN(parts->translator, translate::Translator::Create(services));
   parts->upstream = std::make_unique<Upstream>(parts->upstream_client.get(),
