@@ -23,6 +23,7 @@
 #include "gateway/rest/curl_rest_client.h"
 #include "gateway/rest/upstream_client.h"
 #include "gateway/server/access_control.h"
+#include "gateway/server/admin_server.h"
 #include "gateway/server/cache_stage.h"
 #include "gateway/server/call_audit.h"
 #include "gateway/server/calls_in_flight.h"
@@ -87,8 +88,8 @@ std::vector<std::string> AccountNames(const config::v1::GatewayConfig& config) {
 }  // namespace
 
 // Parts are declared in construction order; they are destroyed in reverse,
-// so the gRPC server stops before anything its calls use goes away, and the
-// metrics registry goes last.
+// so the admin listener and the gRPC server stop before anything their
+// requests use goes away, and the metrics registry goes last.
 struct Gateway::Parts {
   MetricsRegistry metrics;
   Dependencies dependencies;
@@ -108,6 +109,7 @@ struct Gateway::Parts {
   CallsInFlight in_flight;
   std::vector<std::unique_ptr<ContractService>> services;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<AdminServer> admin;  // null when admin.address is empty
 
   // The reload loop: Reload every `reload_interval` until stopped.
   absl::Mutex reload_mu;
@@ -191,6 +193,12 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
     names.push_back(service->full_name());
   }
 
+  // The admin listener starts first: if it cannot bind, nothing serves.
+  if (!config.admin().address().empty()) {
+    ASSIGN_OR_RETURN(parts->admin,
+                     AdminServer::Start(config.admin(), &parts->metrics));
+  }
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -260,6 +268,14 @@ Gateway::~Gateway() { Shutdown(absl::Now()); }
 
 std::string Gateway::address() const { return absl::StrCat(host_, ":", port_); }
 
+int Gateway::admin_port() const {
+  return parts_->admin == nullptr ? 0 : parts_->admin->port();
+}
+
+std::string Gateway::admin_address() const {
+  return parts_->admin == nullptr ? "" : parts_->admin->address();
+}
+
 bool Gateway::AwaitCallsInFlight(int n, absl::Duration timeout) const {
   return parts_->in_flight.Await(n, timeout);
 }
@@ -278,14 +294,18 @@ void Gateway::Shutdown(absl::Time deadline) {
     }
     parts_->reloader.join();
   }
-  if (parts_->server == nullptr) return;
-  parts_->server->GetHealthCheckService()->SetServingStatus(false);
-  parts_->server->Shutdown(absl::ToChronoTime(deadline));
-  parts_->server->Wait();
-  parts_->server.reset();
-  // Outcome records are built on the audit writer from the calls' contexts,
-  // which point into the route table: build them while it still exists.
-  FlushAudit();
+  if (parts_->server != nullptr) {
+    parts_->server->GetHealthCheckService()->SetServingStatus(false);
+    parts_->server->Shutdown(absl::ToChronoTime(deadline));
+    parts_->server->Wait();
+    parts_->server.reset();
+    // Outcome records are built on the audit writer from the calls'
+    // contexts, which point into the route table: build them while it
+    // still exists.
+    FlushAudit();
+  }
+  // Last, so that the metrics of a draining gateway can still be scraped.
+  if (parts_->admin != nullptr) parts_->admin->Stop();
 }
 
 }  // namespace gateway::server
