@@ -52,7 +52,9 @@
 namespace gateway {
 
 // SampleWriter appends the sample lines of one series to the exposition; a
-// metric type's Collect calls it. Only the registry makes them.
+// metric type's Collect calls it. Only the registry makes them; one borrows
+// the text it appends to and lives for one series of one rendering, on the
+// rendering thread (not thread-safe).
 class SampleWriter {
  public:
   // Write appends `<family name><suffix>{<series labels>} <value>`.
@@ -111,7 +113,8 @@ class Gauge final {
 };
 
 // MetricFamily is what every family has: name, help, type, label names, and
-// its part of the exposition. The registry owns every family.
+// its part of the exposition. The registry owns every family. Thread safety:
+// thread-safe; AppendText runs gauge callbacks on the calling thread.
 class MetricFamily {
  public:
   virtual ~MetricFamily() = default;
