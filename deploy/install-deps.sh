@@ -10,14 +10,14 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libabsl-dev
   # google.rpc.{Status,ErrorInfo,BadRequest,RetryInfo} .proto files (Debian ships them here)
   golang-github-gogo-googleapis-dev
-  # upstream HTTP (gateway) and the sandbox emulator's HTTP server
+  # upstream HTTP (gateway); the admin listener's and the sandbox emulator's HTTP server
   libcurl4-openssl-dev libcpp-httplib-dev libssl-dev
   # JSON documents and YAML configuration
   nlohmann-json3-dev libyaml-cpp-dev
   # the gateway's allocator
   libjemalloc-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
+  # tests and benchmarks; prometheus for promtool, which checks /metrics
+  libgtest-dev libgmock-dev libbenchmark-dev prometheus
 )
 
 missing=()

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the project, then runs the seeded Polytomic sandbox emulator on
-# 127.0.0.1:8081 and the gateway in front of it on 127.0.0.1:50051.
-# Stop with Ctrl-C (both processes stop).
+# 127.0.0.1:8081 and the gateway in front of it on 127.0.0.1:50051 (metrics
+# on http://127.0.0.1:9464/metrics). Stop with Ctrl-C (both processes stop).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/deploy/build.sh"
@@ -35,6 +35,7 @@ Callers authenticate: the demo caller "quickstart" sends the token in $token
   $ctl --token_file $token GetBulkSync --id=<an id from ListBulkSyncs>
   $ctl describe CreateModelSync
   build/bin/polytomic-gateway verify --audit_dir build/quickstart-audit
+  curl -s http://127.0.0.1:9464/metrics   # upstream requests by operation and status
 Press Ctrl-C to stop.
 MSG
 wait "$gateway_pid"

@@ -103,9 +103,11 @@ start_upstream() {
   printf -v "$1_url" '%s' "$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$out/$1.log" | head -1)"
 }
 # start_gateway NAME UPSTREAM_URL MAX_CONNECTIONS [BINARY]: a gateway with
-# the benchmark's config (its caller's token, an audit trail); sets NAME_addr
-# and NAME_pid.
+# the benchmark's config (its caller's token, an audit trail, the admin
+# listener off: nothing scrapes it, and the default port 9464 may be taken);
+# sets NAME_addr and NAME_pid.
 start_gateway() {
+  local binary=${4:-$bin/polytomic-gateway}
   cat > "$out/$1.yaml" <<EOF
 listener: {address: "127.0.0.1:0"}
 upstream: {base_url: "$2", api_key_file: "$out/key", max_connections: $3}
@@ -114,7 +116,12 @@ callers:
   policies: [{principal: bench, account: default, allow: ["*"]}]
 audit: {directory: "$out/audit"}
 EOF
-  "${4:-$bin/polytomic-gateway}" --config "$out/$1.yaml" > "$out/$1.log" 2>&1 &
+  # A baseline built before admin.address existed would refuse the field
+  # (and has no admin listener): builds that know it print "admin listening".
+  if grep -qa "admin listening" "$binary"; then
+    echo 'admin: {address: ""}' >> "$out/$1.yaml"
+  fi
+  "$binary" --config "$out/$1.yaml" > "$out/$1.log" 2>&1 &
   pids+=($!)
   printf -v "$1_pid" '%s' "$!"
   wait_for "$out/$1.log" "serving"

@@ -2,8 +2,8 @@
 //
 // Everything that talks HTTP to Polytomic goes through a RestClient. The
 // libcurl transport lives in gateway/rest (the only target that links
-// libcurl); decorators (credentials, and later retries, circuit breaking,
-// metrics and tracing) wrap it, and one factory in gateway/rest alone knows
+// libcurl); decorators (credentials, metrics, and later retries, circuit
+// breaking and tracing) wrap it, and one factory in gateway/rest alone knows
 // their order (rest/upstream_client.h).
 //
 //   RestClient::RequestId id = client.Send(
@@ -43,9 +43,9 @@ struct HttpRequest {
   // The upstream account the request acts as. The credentials decorator
   // adds that account's Authorization header; nobody else sets credentials.
   std::string account;
-  // The upstream operation ("bulkSync.get"), for error messages and, later,
-  // metrics and traces. Must outlive the request: the gateway points it into
-  // its route table.
+  // The upstream operation ("bulkSync.get"), for error messages, metric
+  // labels and, later, traces. Must outlive the request, its callback
+  // included: the gateway points it into its route table.
   absl::string_view operation;
 };
 

@@ -142,6 +142,10 @@ void ApplyDefaults(GatewayConfig& config) {
   if (cache->max_bytes() == 0) cache->set_max_bytes(int64_t{64} << 20);
   // 0 is a TTL (nothing cached by default), so only an absent one defaults.
   if (!cache->has_default_ttl()) cache->mutable_default_ttl()->set_seconds(10);
+  // Unset takes the default; set to "" disables the listener.
+  if (!config.admin().has_address()) {
+    config.mutable_admin()->set_address("127.0.0.1:9464");
+  }
 }
 
 absl::Status ValidateConfig(const GatewayConfig& config) {
@@ -160,6 +164,20 @@ absl::Status ValidateConfig(const GatewayConfig& config) {
     return Invalid("listener.address",
                    "a plaintext listener must be on a loopback address; "
                    "configure listener.tls or set listener.allow_plaintext");
+  }
+  // The admin listener serves no secrets, but it is plaintext HTTP without
+  // authentication: off loopback only with the listener's consent.
+  const std::string& admin = config.admin().address();
+  if (!admin.empty()) {
+    if (!IsHostPort(admin)) {
+      return Invalid("admin.address", "must be host:port, or empty");
+    }
+    if (!listener.allow_plaintext() && !IsLoopback(admin)) {
+      return Invalid("admin.address",
+                     "the admin listener (plaintext HTTP) must be on a "
+                     "loopback address unless listener.allow_plaintext is "
+                     "set");
+    }
   }
   const auto& upstream = config.upstream();
   if (!absl::StartsWith(upstream.base_url(), "http://") &&

@@ -18,10 +18,12 @@
 #include "gateway/audit/audit_log.h"
 #include "gateway/auth/access_policy.h"
 #include "gateway/auth/credential_store.h"
+#include "gateway/common/metrics.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/rest/curl_rest_client.h"
 #include "gateway/rest/upstream_client.h"
 #include "gateway/server/access_control.h"
+#include "gateway/server/admin_server.h"
 #include "gateway/server/call_audit.h"
 #include "gateway/server/calls_in_flight.h"
 #include "gateway/server/contract_service.h"
@@ -86,8 +88,10 @@ std::vector<std::string> AccountNames(const config::v1::GatewayConfig& config) {
 }  // namespace
 
 // Parts are declared in construction order; they are destroyed in reverse,
-// so the gRPC server stops before anything its calls use goes away.
+// so the admin listener and the gRPC server stop before anything their
+// requests use goes away, and the metrics registry goes last.
 struct Gateway::Parts {
+  MetricsRegistry metrics;
   Dependencies dependencies;
   ConfigSource reload;
   std::unique_ptr<auth::CredentialStore> credentials;
@@ -105,6 +109,7 @@ struct Gateway::Parts {
   CallsInFlight in_flight;
   std::vector<std::unique_ptr<ContractService>> services;
   std::unique_ptr<grpc::Server> server;
+  std::unique_ptr<AdminServer> admin;  // null when admin.address is empty
 
   // The reload loop: Reload every `reload_interval` until stopped.
   absl::Mutex reload_mu;
@@ -143,9 +148,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
                    audit::AuditLog::Open(config.audit(), clock));
   parts->audit = std::make_unique<CallAudit>(parts->audit_log.get(), clock,
                                              config.audit());
-  parts->upstream_client =
-      rest::ComposeUpstream(std::move(parts->dependencies.transport),
-                            parts->credentials.get(), upstream);
+  ASSIGN_OR_RETURN(parts->upstream_client,
+                   rest::ComposeUpstream(
+                       std::move(parts->dependencies.transport),
+                       parts->credentials.get(), &parts->metrics, upstream));
   ASSIGN_OR_RETURN(auto services, translate::ContractServices());
   ASSIGN_OR_RETURN(parts->translator, translate::Translator::Create(services));
   parts->upstream = std::make_unique<Upstream>(parts->upstream_client.get(),
@@ -188,6 +194,12 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
         ContractService::Create(service, parts->translator->routes(), handler));
     parts->services.push_back(std::move(registered));
     names.push_back(service->full_name());
+  }
+
+  // The admin listener starts first: if it cannot bind, nothing serves.
+  if (!config.admin().address().empty()) {
+    ASSIGN_OR_RETURN(parts->admin,
+                     AdminServer::Start(config.admin(), &parts->metrics));
   }
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -259,6 +271,14 @@ Gateway::~Gateway() { Shutdown(absl::Now()); }
 
 std::string Gateway::address() const { return absl::StrCat(host_, ":", port_); }
 
+int Gateway::admin_port() const {
+  return parts_->admin == nullptr ? 0 : parts_->admin->port();
+}
+
+std::string Gateway::admin_address() const {
+  return parts_->admin == nullptr ? "" : parts_->admin->address();
+}
+
 bool Gateway::AwaitCallsInFlight(int n, absl::Duration timeout) const {
   return parts_->in_flight.Await(n, timeout);
 }
@@ -277,14 +297,18 @@ void Gateway::Shutdown(absl::Time deadline) {
     }
     parts_->reloader.join();
   }
-  if (parts_->server == nullptr) return;
-  parts_->server->GetHealthCheckService()->SetServingStatus(false);
-  parts_->server->Shutdown(absl::ToChronoTime(deadline));
-  parts_->server->Wait();
-  parts_->server.reset();
-  // Outcome records are built on the audit writer from the calls' contexts,
-  // which point into the route table: build them while it still exists.
-  FlushAudit();
+  if (parts_->server != nullptr) {
+    parts_->server->GetHealthCheckService()->SetServingStatus(false);
+    parts_->server->Shutdown(absl::ToChronoTime(deadline));
+    parts_->server->Wait();
+    parts_->server.reset();
+    // Outcome records are built on the audit writer from the calls'
+    // contexts, which point into the route table: build them while it
+    // still exists.
+    FlushAudit();
+  }
+  // Last, so that the metrics of a draining gateway can still be scraped.
+  if (parts_->admin != nullptr) parts_->admin->Stop();
 }
 
 }  // namespace gateway::server

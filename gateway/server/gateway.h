@@ -7,6 +7,7 @@
 //                    Gateway::Start(config, std::move(deps),
 //                                   [path] { return LoadConfig(path); }));
 //   std::cout << "listening on " << gateway->address();
+//   std::cout << "admin listening on " << gateway->admin_address();
 //   ...
 //   gateway->Shutdown(absl::Now() + absl::Seconds(10));
 //
@@ -14,7 +15,9 @@
 // client (the injected transport under the decorators of
 // rest::ComposeUpstream), the credential store, the access policy, the audit
 // trail, the translator, the exchanges, the pipeline and one gRPC service
-// per contract service, plus grpc.health.v1 and server reflection. Only this
+// per contract service, plus grpc.health.v1 and server reflection; and the
+// metrics registry every component registers in, served by the admin HTTP
+// listener (admin.address, GET /metrics) unless it is disabled. Only this
 // file knows how the pieces fit together; what they run on (clock,
 // transport, state stores) is injected. Every `reload_interval` it re-reads
 // the key files and the configuration (accounts, callers,
@@ -80,6 +83,10 @@ class Gateway {
   int port() const { return port_; }
   // address is "host:port" as bound.
   std::string address() const;
+  // admin_port is the admin listener's bound port, 0 when it is disabled
+  // (admin.address empty); admin_address is its "host:port", or empty.
+  int admin_port() const;
+  std::string admin_address() const;
   // service_names lists the contract services served.
   const std::vector<std::string>& service_names() const {
     return service_names_;
@@ -99,7 +106,7 @@ class Gateway {
   void FlushAudit();
 
   // Shutdown stops taking calls, lets calls in flight finish until
-  // `deadline`, then cancels the rest.
+  // `deadline`, then cancels the rest, and stops the admin listener.
   void Shutdown(absl::Time deadline);
 
  private:

@@ -5,6 +5,10 @@
 //                     [--upstream URL] [--api_key_file PATH]
 //   polytomic-gateway verify (--audit_dir DIR | --config gateway.yaml)
 //
+// It prints where it serves, then (unless admin.address is empty) where the
+// admin listener serves /metrics:
+//   polytomic-gateway: serving 7 services on 127.0.0.1:50051 (upstream ...)
+//   polytomic-gateway: admin listening on 127.0.0.1:9464 (GET /metrics)
 // SIGTERM or SIGINT: stop taking calls, give calls in flight 10 s, exit 0.
 // `verify` checks the audit trail's hash chain across its files and prints
 // the first broken or missing record (exit 1), or how many it checked.
@@ -132,6 +136,10 @@ int main(int argc, char** argv) {
             << (*gateway)->service_names().size() << " services on "
             << (*gateway)->address() << " (upstream "
             << config->upstream().base_url() << ")" << std::endl;
+  if ((*gateway)->admin_port() != 0) {
+    std::cout << "polytomic-gateway: admin listening on "
+              << (*gateway)->admin_address() << " (GET /metrics)" << std::endl;
+  }
 
   int signal = 0;
   sigwait(&stop_signals, &signal);

@@ -25,7 +25,9 @@ std::string CallerConfig(absl::string_view principal, absl::string_view token,
                       "\"}]\n  policies: [{principal: ", principal,
                       ", account: default, allow: [\"*\"]}]\n"
                       "audit: {directory: \"",
-                      audit_directory, "\"", audit_extra, "}\n");
+                      audit_directory, "\"", audit_extra,
+                      "}\n"
+                      "admin: {address: \"127.0.0.1:0\"}\n");
 }
 
 nlohmann::json ParseJson(const std::string& text) {
@@ -102,6 +104,14 @@ absl::StatusOr<GatewayProcess> StartGateway(const std::string& binary,
   if (!serving.has_value()) return NotStarted("the gateway", *gateway.process);
   gateway.address = (*serving)[1];
   gateway.upstream = (*serving)[2];
+  std::optional<std::vector<std::string>> admin = gateway.process->WaitForLine(
+      Process::kStdout,
+      std::regex("^polytomic-gateway: admin listening on (\\S+) "),
+      kStartTimeout);
+  if (!admin.has_value()) {
+    return NotStarted("the gateway's admin listener", *gateway.process);
+  }
+  gateway.admin_address = (*admin)[1];
   return gateway;
 }
 

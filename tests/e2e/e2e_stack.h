@@ -33,8 +33,9 @@ inline constexpr absl::Duration kStartTimeout = absl::Seconds(60);
 // authenticated by `token` (the file holds only its SHA-256) and allowed
 // every method on the account "default" (which --api_key_file defines), and
 // the audit trail in `audit_directory`, plus `audit_extra` members of
-// `audit` (e.g. ", max_file_bytes: 8192"). The listener and upstream come
-// from flags.
+// `audit` (e.g. ", max_file_bytes: 8192"), and the admin listener on
+// 127.0.0.1:0 (never the default port, so runs do not collide). The
+// listener and upstream come from flags.
 std::string CallerConfig(absl::string_view principal, absl::string_view token,
                          absl::string_view audit_directory,
                          absl::string_view audit_extra = "");
@@ -65,13 +66,15 @@ absl::StatusOr<SandboxProcess> StartSandbox(const std::string& binary,
 // GatewayProcess is a running polytomic-gateway.
 struct GatewayProcess {
   std::unique_ptr<testsupport::Process> process;
-  std::string address;   // host:port it serves on
-  std::string upstream;  // the upstream it announced
+  std::string address;        // host:port it serves on
+  std::string upstream;       // the upstream it announced
+  std::string admin_address;  // host:port of its admin listener (/metrics)
 };
 
 // StartGateway starts `binary --config config_file` on port 0 in front of
-// `upstream` with the key in `key_file`, and waits until it serves; errors
-// carry its output.
+// `upstream` with the key in `key_file`, and waits until it serves and its
+// admin listener too (the configuration must enable it, as CallerConfig
+// does); errors carry its output.
 absl::StatusOr<GatewayProcess> StartGateway(const std::string& binary,
                                             const std::string& config_file,
                                             const std::string& upstream,

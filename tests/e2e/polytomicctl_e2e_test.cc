@@ -2,7 +2,9 @@
 // process on port 0, driven with the built polytomicctl. What the CLI prints
 // is checked against what the sandbox holds, read over plain HTTP. The
 // gateway authenticates polytomicctl by a caller token and keeps an audit
-// trail, which its `verify` command checks.
+// trail, which its `verify` command checks; its admin listener counts the
+// upstream requests.
+#include <httplib.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -95,6 +97,7 @@ class PolytomicctlE2eTest : public ::testing::Test {
     gateway_ = std::move(gateway->process);
     EXPECT_EQ(gateway->upstream, sandbox_url_);
     gateway_address_ = gateway->address;
+    admin_address_ = gateway->admin_address;
   }
 
   // Ctl runs polytomicctl against the gateway as the configured caller:
@@ -144,6 +147,7 @@ class PolytomicctlE2eTest : public ::testing::Test {
   std::unique_ptr<testsupport::SandboxClient> upstream_;
   std::string sandbox_url_;
   std::string gateway_address_;
+  std::string admin_address_;
   nlohmann::json seed_;
 };
 
@@ -188,6 +192,23 @@ TEST_F(PolytomicctlE2eTest, GetBulkSyncMatchesTheUpstream) {
   // Printed with the API's wire names.
   EXPECT_EQ(printed["data"]["source_connection_id"],
             upstream["source_connection_id"]);
+}
+
+TEST_F(PolytomicctlE2eTest, TheAdminListenerCountsTheUpstreamRequests) {
+  const RunResult run = Ctl({"GetBulkSync", "--id=" + SeededSync(0)});
+  ASSERT_TRUE(run.status.Succeeded()) << Describe(run);
+  httplib::Client admin(absl::StrCat("http://", admin_address_));
+  admin.set_read_timeout(30);  // a bound for a broken server
+  httplib::Result metrics = admin.Get("/metrics");
+  ASSERT_TRUE(metrics) << admin_address_ << ": " << metrics.error();
+  EXPECT_EQ(metrics->status, 200);
+  EXPECT_EQ(metrics->get_header_value("Content-Type"),
+            "text/plain; version=0.0.4; charset=utf-8");
+  EXPECT_THAT(metrics->body,
+              HasSubstr("polytomic_gateway_upstream_requests_total{"
+                        "operation=\"bulkSync.get\",code=\"200\"} 1\n"));
+  EXPECT_THAT(metrics->body, Not(HasSubstr(kApiKey)));
+  EXPECT_THAT(metrics->body, Not(HasSubstr(kCallerToken)));
 }
 
 TEST_F(PolytomicctlE2eTest, GetBulkSyncReadsTheRequestFromStdin) {

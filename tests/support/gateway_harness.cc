@@ -30,6 +30,9 @@ std::unique_ptr<GatewayHarness> GatewayHarness::Start(Options options) {
 
   gateway::config::v1::GatewayConfig config;
   config.mutable_listener()->set_address("127.0.0.1:0");
+  // Port 0: never the default 9464, so harnesses (and a running gateway) do
+  // not collide.
+  config.mutable_admin()->set_address("127.0.0.1:0");
   config.mutable_audit()->set_directory(harness->audit_dir());
   auto* token = config.mutable_callers()->add_tokens();
   token->set_principal("harness");

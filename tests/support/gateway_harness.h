@@ -1,7 +1,8 @@
 // gateway_harness.h: the sandbox and the gateway, both in-process on port 0,
 // for integration tests. The gateway starts through the same bootstrap as
 // main (gateway::server::Gateway::Start). Its one caller, "harness", may call
-// everything with the token caller_token(); channel() presents it.
+// everything with the token caller_token(); channel() presents it. The admin
+// listener (/metrics) is on 127.0.0.1:0 too: gateway().admin_port().
 //
 //   auto harness = GatewayHarness::Start();
 //   ASSERT_NE(harness, nullptr);

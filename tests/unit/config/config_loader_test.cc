@@ -39,6 +39,7 @@ upstream:
       2500);
   EXPECT_EQ(TimeUtil::DurationToSeconds(config->upstream().connect_timeout()),
             5);
+  EXPECT_EQ(config->admin().address(), "127.0.0.1:9464");
 }
 
 TEST(ConfigLoaderTest, JsonIsAccepted) {
@@ -110,6 +111,54 @@ TEST(ConfigLoaderTest, PlaintextOffLoopbackNeedsConsent) {
   }
 }
 
+TEST(ConfigLoaderTest, TheAdminListenerDefaultsOnAndAnEmptyAddressDisablesIt) {
+  struct Case {
+    const char* yaml;
+    const char* address;
+  };
+  for (const Case& c : {
+           Case{"upstream: {api_key_file: k}\n", "127.0.0.1:9464"},
+           Case{"upstream: {api_key_file: k}\nadmin: {}\n", "127.0.0.1:9464"},
+           Case{"upstream: {api_key_file: k}\nadmin: {address: \"\"}\n", ""},
+           Case{"upstream: {api_key_file: k}\nadmin: {address: 127.0.0.1:0}\n",
+                "127.0.0.1:0"},
+           Case{"upstream: {api_key_file: k}\nadmin: {address: "
+                "'[::1]:9100'}\n",
+                "[::1]:9100"},
+       }) {
+    auto config = LoadConfig(WriteTemp(c.yaml).path(), {});
+    ASSERT_TRUE(config.ok()) << c.yaml << config.status();
+    EXPECT_EQ(config->admin().address(), c.address) << c.yaml;
+  }
+}
+
+TEST(ConfigLoaderTest, AnAdminListenerOffLoopbackNeedsConsent) {
+  auto refused = LoadConfig(WriteTemp("upstream: {api_key_file: k}\n"
+                                      "admin: {address: 0.0.0.0:9464}\n")
+                                .path(),
+                            {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("admin.address"));
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("listener.allow_plaintext"));
+  // TLS on the gRPC listener does not cover the admin listener.
+  EXPECT_FALSE(LoadConfig(WriteTemp("listener: {address: 0.0.0.0:9000, tls: "
+                                    "{cert_file: c, key_file: k}}\n"
+                                    "upstream: {api_key_file: k}\n"
+                                    "admin: {address: 0.0.0.0:9464}\n")
+                              .path(),
+                          {})
+                   .ok());
+  auto allowed = LoadConfig(WriteTemp("listener: {allow_plaintext: true}\n"
+                                      "upstream: {api_key_file: k}\n"
+                                      "admin: {address: 0.0.0.0:9464}\n")
+                                .path(),
+                            {});
+  ASSERT_TRUE(allowed.ok()) << allowed.status();
+  EXPECT_EQ(allowed->admin().address(), "0.0.0.0:9464");
+}
+
 TEST(ConfigLoaderTest, ErrorsNameTheField) {
   struct Case {
     const char* yaml;
@@ -135,6 +184,11 @@ TEST(ConfigLoaderTest, ErrorsNameTheField) {
                 "listener.address"},
            Case{"upstream: {api_key_file: k, max_connections: -1}\n",
                 "upstream.max_connections"},
+           Case{"upstream: {api_key_file: k}\nadmin: {address: nowhere}\n",
+                "admin.address"},
+           Case{"upstream: {api_key_file: k}\nadmin: {address: "
+                "127.0.0.1:99999}\n",
+                "admin.address"},
        }) {
     auto config = LoadConfig(WriteTemp(c.yaml).path(), {});
     ASSERT_FALSE(config.ok()) << c.yaml;

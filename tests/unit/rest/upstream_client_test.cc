@@ -1,8 +1,8 @@
 // ComposeUpstream over a fake transport: every request leaves with its
 // account's Authorization (Bearer or Basic, from the CredentialStore) and
 // X-Polytomic-Version; a request whose account has no credentials is
-// refused inline, never reaches the transport and never shows a key; Cancel
-// reaches the transport.
+// refused inline, never reaches the transport, is not counted as an upstream
+// request and never shows a key; Cancel reaches the transport.
 #include "gateway/rest/upstream_client.h"
 
 #include <memory>
@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/auth/credential_store.h"
 #include "gateway/common/error_details.h"
+#include "gateway/common/metrics.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/any.pb.h"
 #include "google/rpc/error_details.pb.h"
@@ -59,8 +60,10 @@ class UpstreamClientTest : public ::testing::Test {
     transport_ = transport.get();
     config::v1::Upstream upstream;
     upstream.set_api_version(kVersion);
-    client_ =
-        ComposeUpstream(std::move(transport), credentials_.get(), upstream);
+    auto client = ComposeUpstream(std::move(transport), credentials_.get(),
+                                  &metrics_, upstream);
+    ASSERT_TRUE(client.ok()) << client.status();
+    client_ = *std::move(client);
   }
 
   static HttpRequest Get(const std::string& account) {
@@ -89,6 +92,7 @@ class UpstreamClientTest : public ::testing::Test {
   testsupport::TempFile bearer_file_{absl::StrCat(kBearerKey, "\n")};
   testsupport::TempFile basic_file_{absl::StrCat(kBasicKey, "\n")};
   std::unique_ptr<auth::CredentialStore> credentials_;
+  MetricsRegistry metrics_;
   testsupport::FakeRestClient* transport_ = nullptr;  // owned by client_
   std::unique_ptr<RestClient> client_;
 };
@@ -166,6 +170,22 @@ TEST_F(UpstreamClientTest, AnAccountWithoutCredentialsIsRefusedInline) {
   EXPECT_THAT(everything, Not(HasSubstr(kBasicKey)));
   EXPECT_THAT(everything, Not(HasSubstr(absl::Base64Escape(
                               absl::StrCat(kOrganization, ":", kBasicKey)))));
+}
+
+TEST_F(UpstreamClientTest, MetricsCountWhatReachedTheTransportOnly) {
+  Answer refused, signed_request;
+  client_->Send(Get("nobody"), Record(&refused));  // never leaves
+  client_->Send(Get("bearer"), Record(&signed_request));
+  transport_->Answer(0, testsupport::FakeRestClient::Reply(200, "{}"));
+  ASSERT_EQ(refused.calls, 1);
+  ASSERT_EQ(signed_request.calls, 1);
+  const std::string text = metrics_.RenderText();
+  EXPECT_THAT(text, HasSubstr("polytomic_gateway_upstream_requests_total{"
+                              "operation=\"bulkSync.list\",code=\"200\"} 1\n"));
+  // The refusal is not an upstream request: no "error" series.
+  EXPECT_THAT(text, Not(HasSubstr("code=\"error\"")));
+  EXPECT_THAT(text, Not(HasSubstr(kBearerKey)));
+  EXPECT_THAT(text, Not(HasSubstr("bearer")));  // nor the account
 }
 
 TEST_F(UpstreamClientTest, CancelReachesTheTransport) {
