@@ -106,7 +106,8 @@ absl::string_view ReadCache::SourceName(Source source) {
 
 ReadCache::ReadCache(const Options& options, const Clock* clock)
     : clock_(clock),
-      shard_bytes_(options.max_bytes / std::max(1, options.shards)) {
+      shard_bytes_(options.max_bytes / std::max(1, options.shards)),
+      evictions_counter_(options.evictions) {
   for (int i = 0; i < std::max(1, options.shards); ++i) {
     shards_.push_back(std::make_unique<Shard>());
   }
@@ -270,6 +271,7 @@ void ReadCache::Store(Shard& shard, const std::string& key, Bytes bytes,
     }
     Erase(shard, entry);
     evictions_.fetch_add(1, std::memory_order_relaxed);
+    if (evictions_counter_ != nullptr) evictions_counter_->Increment();
   }
   auto entry = std::make_unique<Entry>();
   entry->key = key;

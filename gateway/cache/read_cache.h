@@ -44,6 +44,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "gateway/common/clock.h"
+#include "gateway/common/metrics.h"
 
 namespace gateway::cache {
 
@@ -83,6 +84,8 @@ class ReadCache {
     int64_t max_bytes = 0;
     // Independent parts of the cache; each holds max_bytes / shards.
     int shards = 16;
+    // Counts evictions when set (borrowed; must outlive the cache).
+    Counter* evictions = nullptr;
   };
 
   // PathScope names the cached reads of `path` (whatever their query), and
@@ -159,6 +162,7 @@ class ReadCache {
 
   const Clock* const clock_;
   const int64_t shard_bytes_;
+  Counter* const evictions_counter_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<int64_t> entries_{0};
   std::atomic<int64_t> bytes_{0};

@@ -164,9 +164,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
       parts->dependencies.write_only.get(), config.updates());
   parts->default_timeout = absl::Milliseconds(
       TimeUtil::DurationToMilliseconds(upstream.default_timeout()));
-  parts->cache = std::make_unique<ReadCacheStage>(
-      config.cache(), parts->translator->routes(), clock,
-      parts->default_timeout);
+  ASSIGN_OR_RETURN(
+      parts->cache,
+      ReadCacheStage::Create(config.cache(), parts->translator->routes(), clock,
+                             parts->default_timeout, &parts->metrics));
   Pipeline::Stages stages;
   stages.translator = parts->translator.get();
   stages.access = parts->access.get();

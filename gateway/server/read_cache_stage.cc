@@ -6,6 +6,7 @@
 
 #include "absl/strings/strip.h"
 #include "gateway/auth/access_policy.h"
+#include "gateway/common/status_macros.h"
 #include "gateway/translate/request_builder.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -51,42 +52,80 @@ std::shared_ptr<CallContext> FetchContext(const CallContext& leader,
 
 }  // namespace
 
-ReadCacheStage::ReadCacheStage(const config::v1::Cache& config,
-                               const translate::RouteTable& routes,
-                               const Clock* clock, absl::Duration fetch_timeout)
-    : clock_(clock),
-      fetch_timeout_(fetch_timeout),
-      cache_({.max_bytes = config.max_bytes()}, clock) {
+absl::StatusOr<std::unique_ptr<ReadCacheStage>> ReadCacheStage::Create(
+    const config::v1::Cache& config, const translate::RouteTable& routes,
+    const Clock* clock, absl::Duration fetch_timeout,
+    MetricsRegistry* metrics) {
+  ASSIGN_OR_RETURN(Family<Counter> * lookups,
+                   metrics->AddCounterFamily(
+                       "polytomic_gateway_cache_lookups_total",
+                       "Reads by how the cache answered them (result as in "
+                       "x-cache-status: hit, miss, coalesced, bypass).",
+                       {"method", "result"}));
+  ASSIGN_OR_RETURN(
+      Family<Counter> * evictions,
+      metrics->AddCounterFamily("polytomic_gateway_cache_evictions_total",
+                                "Cache entries evicted to make room.", {}));
+  std::unique_ptr<ReadCacheStage> stage(new ReadCacheStage(
+      config, clock, fetch_timeout, evictions->WithLabels({})));
   for (const auto& route : routes.routes()) {
     if (!route->IsRead()) continue;
-    absl::Duration ttl =
-        route->cache_ttl.value_or(DurationOf(config.default_ttl()));
+    PerRoute& per_route = stage->routes_[route.get()];
+    per_route.ttl = route->cache_ttl.value_or(DurationOf(config.default_ttl()));
     const absl::string_view method = absl::StripPrefix(route->full_method, "/");
     for (const auto& entry : config.methods()) {
       if (auth::MatchesPattern(absl::StripPrefix(entry.method(), "/"),
                                method)) {
-        ttl = DurationOf(entry.ttl());
+        per_route.ttl = DurationOf(entry.ttl());
         break;
       }
     }
-    if (!config.enabled()) ttl = absl::ZeroDuration();
-    ttl_[route.get()] = ttl;
+    if (!config.enabled()) per_route.ttl = absl::ZeroDuration();
+    for (ReadCache::Source source :
+         {ReadCache::Source::kHit, ReadCache::Source::kMiss,
+          ReadCache::Source::kCoalesced, ReadCache::Source::kBypass}) {
+      per_route.lookups[static_cast<size_t>(source)] =
+          lookups->WithLabels({method, ReadCache::SourceName(source)});
+    }
   }
+  const ReadCache* cache = &stage->cache_;
+  RETURN_IF_ERROR(metrics->AddCallbackGauge(
+      "polytomic_gateway_cache_entries", "Answers held in the cache.",
+      [cache] { return static_cast<double>(cache->stats().entries); }));
+  RETURN_IF_ERROR(metrics->AddCallbackGauge(
+      "polytomic_gateway_cache_bytes",
+      "Bytes the cache holds (keys, answers, per-entry overhead).",
+      [cache] { return static_cast<double>(cache->stats().bytes); }));
+  return stage;
+}
+
+ReadCacheStage::ReadCacheStage(const config::v1::Cache& config,
+                               const Clock* clock, absl::Duration fetch_timeout,
+                               Counter* evictions)
+    : clock_(clock),
+      fetch_timeout_(fetch_timeout),
+      cache_({.max_bytes = config.max_bytes(), .evictions = evictions}, clock) {
 }
 
 absl::Duration ReadCacheStage::Ttl(const translate::Route& route) const {
-  auto it = ttl_.find(&route);
-  return it == ttl_.end() ? absl::ZeroDuration() : it->second;
+  auto it = routes_.find(&route);
+  return it == routes_.end() ? absl::ZeroDuration() : it->second.ttl;
 }
 
 void ReadCacheStage::Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
                           Answered answered) {
-  const absl::Duration ttl = Ttl(call->route());
-  if (ttl <= absl::ZeroDuration()) {
+  auto it = routes_.find(&call->route());
+  if (it == routes_.end() || it->second.ttl <= absl::ZeroDuration()) {
     call->set_cache_status(ReadCache::SourceName(ReadCache::Source::kBypass));
+    if (it != routes_.end()) {
+      it->second.lookups[static_cast<size_t>(ReadCache::Source::kBypass)]
+          ->Increment();
+    }
     std::move(fetch)(call, std::move(answered));
     return;
   }
+  const PerRoute& per_route = it->second;
+  const absl::Duration ttl = per_route.ttl;
   const translate::Route& route = call->route();
   std::string key = ReadCache::Key(
       call->account(), translate::CanonicalPath(route.path, call->request()),
@@ -106,9 +145,11 @@ void ReadCacheStage::Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
         });
         return [on] { on->Cancel(); };
       },
-      [call, answered = std::move(answered)](
+      // routes_ does not change after Create: the reference stays valid.
+      [call, &per_route, answered = std::move(answered)](
           absl::StatusOr<ReadCache::Bytes> bytes,
           ReadCache::Source source) mutable {
+        per_route.lookups[static_cast<size_t>(source)]->Increment();
         call->set_cache_status(ReadCache::SourceName(source));
         std::move(answered)(std::move(bytes));
       });

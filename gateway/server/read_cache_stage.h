@@ -1,8 +1,10 @@
 // read_cache_stage.h: the pipeline's cache stage over cache::ReadCache.
 //
-//   ReadCacheStage cache(config.cache(), translator->routes(), &clock,
-//                        /*fetch_timeout=*/absl::Seconds(30));
-//   Pipeline::Stages stages{..., .cache = &cache, ...};
+//   ASSIGN_OR_RETURN(std::unique_ptr<ReadCacheStage> cache,
+//                    ReadCacheStage::Create(config.cache(), translator->routes(),
+//                                           &clock, /*fetch_timeout=*/
+//                                           absl::Seconds(30), &metrics));
+//   Pipeline::Stages stages{..., .cache = cache.get(), ...};
 //
 // Which reads are cached and for how long: the first `cache.methods` entry
 // whose pattern matches the method, else the contract's `cache_ttl` for the
@@ -21,12 +23,15 @@
 #ifndef GATEWAY_SERVER_READ_CACHE_STAGE_H_
 #define GATEWAY_SERVER_READ_CACHE_STAGE_H_
 
+#include <array>
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "gateway/cache/read_cache.h"
 #include "gateway/common/clock.h"
+#include "gateway/common/metrics.h"
 #include "gateway/config/v1/config.pb.h"
 #include "gateway/server/cache_stage.h"
 #include "gateway/translate/route_table.h"
@@ -39,9 +44,12 @@ namespace gateway::server {
 // outlive it.
 class ReadCacheStage final : public CacheStage {
  public:
-  ReadCacheStage(const config::v1::Cache& config,
-                 const translate::RouteTable& routes, const Clock* clock,
-                 absl::Duration fetch_timeout);
+  // Create registers the cache's metrics in `metrics` (borrowed, like
+  // `routes` and `clock`; they must outlive the stage).
+  static absl::StatusOr<std::unique_ptr<ReadCacheStage>> Create(
+      const config::v1::Cache& config, const translate::RouteTable& routes,
+      const Clock* clock, absl::Duration fetch_timeout,
+      MetricsRegistry* metrics);
 
   void Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
             Answered answered) override;
@@ -50,12 +58,20 @@ class ReadCacheStage final : public CacheStage {
   // Ttl is how long `route`'s answers are kept (0: not cached).
   absl::Duration Ttl(const translate::Route& route) const;
 
-  cache::ReadCache::Stats stats() const { return cache_.stats(); }
-
  private:
+  // PerRoute is what a read route's calls need: its TTL and its lookup
+  // counters by ReadCache::Source.
+  struct PerRoute {
+    absl::Duration ttl;
+    std::array<Counter*, 4> lookups{};
+  };
+
+  ReadCacheStage(const config::v1::Cache& config, const Clock* clock,
+                 absl::Duration fetch_timeout, Counter* evictions);
+
   const Clock* const clock_;
   const absl::Duration fetch_timeout_;
-  absl::flat_hash_map<const translate::Route*, absl::Duration> ttl_;
+  absl::flat_hash_map<const translate::Route*, PerRoute> routes_;
   cache::ReadCache cache_;
 };
 

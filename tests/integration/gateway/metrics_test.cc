@@ -156,7 +156,8 @@ TEST_F(GatewayMetricsTest, UpstreamRequestsAreCountedByOperationAndStatus) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND)
         << status.error_message();
   }
-  ASSERT_EQ(harness_->Count("bulkSync.list"), 2);
+  // The second list is answered from the cache.
+  ASSERT_EQ(harness_->Count("bulkSync.list"), 1);
   ASSERT_EQ(harness_->Count("bulkSync.get"), 1);
 
   std::optional<Reply> metrics = Fetch(port, "GET", "/metrics");
@@ -168,9 +169,24 @@ TEST_F(GatewayMetricsTest, UpstreamRequestsAreCountedByOperationAndStatus) {
               HasSubstr("# TYPE polytomic_gateway_upstream_requests_total "
                         "counter\n"));
   EXPECT_THAT(text, HasSubstr("polytomic_gateway_upstream_requests_total{"
-                              "operation=\"bulkSync.list\",code=\"200\"} 2\n"));
+                              "operation=\"bulkSync.list\",code=\"200\"} 1\n"));
   EXPECT_THAT(text, HasSubstr("polytomic_gateway_upstream_requests_total{"
                               "operation=\"bulkSync.get\",code=\"404\"} 1\n"));
+  // The cache's: a miss then a hit of the list, a miss of the get whose
+  // error is not stored.
+  const std::string list =
+      "method=\"polytomic.v1.BulkSyncService/ListBulkSyncs\"";
+  EXPECT_THAT(text, HasSubstr("polytomic_gateway_cache_lookups_total{" + list +
+                              ",result=\"miss\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("polytomic_gateway_cache_lookups_total{" + list +
+                              ",result=\"hit\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("polytomic_gateway_cache_lookups_total{"
+                              "method=\"polytomic.v1.BulkSyncService/"
+                              "GetBulkSync\",result=\"miss\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("polytomic_gateway_cache_entries 1\n"));
+  EXPECT_THAT(text, HasSubstr("polytomic_gateway_cache_evictions_total 0\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE polytomic_gateway_cache_bytes gauge\n"));
+  EXPECT_THAT(text, Not(HasSubstr("polytomic_gateway_cache_bytes 0\n")));
   absl::Status checked = testsupport::PromtoolCheckMetrics(text);
   EXPECT_TRUE(checked.ok()) << checked << "\n" << text;
   // No credential of either side, in a label or anywhere else.

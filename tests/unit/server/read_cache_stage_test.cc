@@ -51,8 +51,10 @@ class ReadCacheStageTest : public ::testing::Test {
     if (config.max_bytes() == 0) config.set_max_bytes(1 << 20);
     if (!config.has_default_ttl())
       config.mutable_default_ttl()->set_seconds(10);
-    return std::make_unique<ReadCacheStage>(config, routes(), &clock_,
-                                            absl::Seconds(30));
+    auto stage = ReadCacheStage::Create(config, routes(), &clock_,
+                                        absl::Seconds(30), &metrics_);
+    EXPECT_TRUE(stage.ok()) << stage.status();
+    return stage.ok() ? *std::move(stage) : nullptr;
   }
 
   // CallFor makes a call of `route` whose path variables hold `sync` then
@@ -113,6 +115,7 @@ class ReadCacheStageTest : public ::testing::Test {
 
   FixedClock clock_;
   std::unique_ptr<translate::Translator> translator_;
+  MetricsRegistry metrics_;
 };
 
 // What each write must invalidate for its sync, by read operation: the
