@@ -5,10 +5,17 @@
 //   polytomic-bench --target 127.0.0.1:15051 --method GetBulkSync
 //           --request '{"id":"0b7d8f6e-3c1a-4b2e-9f5d-6a7e8c9d0f1a"}'
 //           --concurrency 64 --duration 10s --pid $(pidof polytomic-gateway)
-//           --token_file caller-token
+//           --token_file caller-token [--count_metadata x-cache-status]
+//
+// Or one burst (grpc_burst.h): --burst 1000 starts 1,000 identical calls at
+// once and reports the span from the first send to the last answer and how
+// many distinct responses came back; --response_out FILE keeps the first
+// successful response's bytes (e.g. for polytomic-echo-server
+// --response_file).
 //
 // Exit codes: 0 all measured calls succeeded, 1 some failed (the report is
 // printed either way) or the target was unreachable, 2 usage error.
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -16,6 +23,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/bench/flag_set.h"
+#include "client/bench/grpc_burst.h"
 #include "client/bench/grpc_load.h"
 #include "client/bench/pid_observer.h"
 #include "client/bench/proc_stats.h"
@@ -41,11 +49,14 @@ int Main(int argc, char** argv) {
   std::string token_file;
   int pid = 0;
   bool json = false;
+  int burst_calls = 0;
+  std::string response_out;
   FlagSet flags(
       "polytomic-bench: load one unary RPC and report latency and "
       "throughput.\n"
       "  polytomic-bench --target HOST:PORT --method GetBulkSync "
-      "--request '{\"id\":\"...\"}' [--concurrency C | --rate R]");
+      "--request '{\"id\":\"...\"}' [--concurrency C | --rate R | "
+      "--burst N]");
   flags.String("target", &options.target, "server HOST:PORT");
   flags.String("method", &method,
                "RPC, bare (GetBulkSync) or full "
@@ -60,6 +71,14 @@ int Main(int argc, char** argv) {
                "fixed rate: calls per second, instead of --concurrency");
   flags.Duration("duration", &options.duration, "measured window");
   flags.Duration("warmup", &options.warmup, "warm-up before the window");
+  flags.Int("burst", &burst_calls,
+            "one burst instead of a load: start N calls at once over the "
+            "channels and wait for all (no warm-up, no --duration)");
+  flags.String("response_out", &response_out,
+               "burst: write the first successful response's bytes here");
+  flags.String("count_metadata", &options.count_metadata,
+               "count the measured calls by the value of this response "
+               "metadata key (e.g. x-cache-status)");
   flags.Duration("timeout", &options.call_timeout, "per-call deadline");
   flags.Repeated("header", &headers, "K=V call metadata; repeatable");
   flags.String("token_file", &token_file,
@@ -84,6 +103,18 @@ int Main(int argc, char** argv) {
   }
   if (options.duration <= absl::ZeroDuration()) {
     return UsageError("--duration must be positive");
+  }
+  const bool burst = flags.WasSet("burst");
+  if (burst) {
+    for (const char* other : {"rate", "concurrency", "duration", "warmup"}) {
+      if (flags.WasSet(other)) {
+        return UsageError(
+            absl::StrCat("--burst and --", other, " exclude each other"));
+      }
+    }
+    if (burst_calls < 1) return UsageError("--burst must be at least 1");
+  } else if (!response_out.empty()) {
+    return UsageError("--response_out needs --burst");
   }
   for (const std::string& header : headers) {
     absl::StatusOr<std::pair<std::string, std::string>> kv =
@@ -118,14 +149,42 @@ int Main(int argc, char** argv) {
 
   std::optional<PidObserver> observer;
   if (pid > 0) observer.emplace(pid);
-  GrpcLoadGenerator load(options);
+  WindowObserver* const watcher = observer.has_value() ? &*observer : nullptr;
+  // Only one of them runs; the report points into the one that ran.
+  std::optional<GrpcLoadGenerator> load;
+  std::optional<GrpcBurst> one_burst;
   Report report;
   report.tool = absl::StrCat("polytomic-bench ", options.method_path);
-  absl::Status status =
-      load.Run(observer.has_value() ? &*observer : nullptr, &report);
+  absl::Status status;
+  if (burst) {
+    GrpcBurstOptions burst_options;
+    burst_options.target = options.target;
+    burst_options.method_path = options.method_path;
+    burst_options.request = options.request;
+    burst_options.channels = options.channels;
+    burst_options.calls = burst_calls;
+    burst_options.call_timeout = options.call_timeout;
+    burst_options.connect_timeout = options.connect_timeout;
+    burst_options.metadata = options.metadata;
+    burst_options.count_metadata = options.count_metadata;
+    one_burst.emplace(std::move(burst_options));
+    status = one_burst->Run(watcher, &report);
+  } else {
+    load.emplace(options);
+    status = load->Run(watcher, &report);
+  }
   if (!status.ok()) {
     std::cerr << "polytomic-bench: " << status.message() << "\n";
     return 1;
+  }
+  if (!response_out.empty()) {
+    std::ofstream file(response_out, std::ios::binary | std::ios::trunc);
+    file << one_burst->first_response();
+    if (!file.flush()) {
+      std::cerr << "polytomic-bench: cannot write --response_out "
+                << response_out << "\n";
+      return 1;
+    }
   }
   if (observer.has_value()) {
     report.target_pid = pid;

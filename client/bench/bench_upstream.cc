@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "client/bench/grpc_load.h"
 
 namespace client::bench {
@@ -97,17 +98,25 @@ uint64_t EventKey(int fd, uint32_t generation) {
   return uint64_t{generation} << 32 | static_cast<uint32_t>(fd);
 }
 
+// IsStatsRequestLine: whether a request line (its first bytes) asks for
+// GET /_stats.
+bool IsStatsRequestLine(absl::string_view line) {
+  return absl::ConsumePrefix(&line, "GET /_stats") &&
+         (line.empty() || line[0] == ' ' || line[0] == '?');
+}
+
 // RequestScanner finds where the requests of one connection's byte stream
 // end, without keeping them: it follows the header lines, keeping only the
-// start of each (enough to spot Content-Length and Transfer-Encoding), and
-// skips bodies.
+// start of each (enough to spot GET /_stats, Content-Length and
+// Transfer-Encoding), and skips bodies.
 class RequestScanner {
  public:
   // Scan consumes the next bytes of the stream and returns how many
   // requests they completed, or -1 when the stream is not HTTP/1.1 this
   // scanner understands (a chunked body, a bad Content-Length, a header
-  // section over kMaxHeaderBytes).
-  int Scan(const char* data, size_t size) {
+  // section over kMaxHeaderBytes). It appends to `stats_requests` the
+  // position, among the requests it completed, of each GET /_stats.
+  int Scan(const char* data, size_t size, std::vector<int>* stats_requests) {
     int completed = 0;
     const char* p = data;
     const char* const end = data + size;
@@ -116,7 +125,7 @@ class RequestScanner {
         const int64_t skip = std::min<int64_t>(end - p, body_left_);
         p += skip;
         body_left_ -= skip;
-        if (body_left_ == 0) ++completed;
+        if (body_left_ == 0) Complete(&completed, stats_requests);
         continue;
       }
       const char* newline =
@@ -134,15 +143,22 @@ class RequestScanner {
       if (header_bytes_ > kMaxHeaderBytes) return -1;
       if (newline == nullptr) break;
       p = newline + 1;
-      if (!EndLine(&completed)) return -1;
+      if (!EndLine(&completed, stats_requests)) return -1;
     }
     return completed;
   }
 
  private:
+  // Complete counts a request read in full.
+  void Complete(int* completed, std::vector<int>* stats_requests) {
+    if (stats_) stats_requests->push_back(*completed);
+    stats_ = false;
+    ++*completed;
+  }
+
   // EndLine handles the line just ended: the request line, a header, or the
   // blank line that ends the headers.
-  bool EndLine(int* completed) {
+  bool EndLine(int* completed, std::vector<int>* stats_requests) {
     const size_t length = line_length_ - (last_ == '\r' && line_length_ > 0);
     absl::string_view kept(line_, std::min(length, line_size_));
     line_size_ = line_length_ = 0;
@@ -153,10 +169,13 @@ class RequestScanner {
       lines_ = header_bytes_ = 0;
       body_left_ = content_length_;
       content_length_ = 0;
-      if (body_left_ == 0) ++*completed;
+      if (body_left_ == 0) Complete(completed, stats_requests);
       return true;
     }
-    if (lines_++ == 0) return true;  // The request line: any method, path.
+    if (lines_++ == 0) {  // The request line: any method, path.
+      stats_ = IsStatsRequestLine(kept);
+      return true;
+    }
     if (absl::StartsWithIgnoreCase(kept, "transfer-encoding:")) return false;
     if (!absl::StartsWithIgnoreCase(kept, "content-length:")) return true;
     if (length > sizeof(line_)) return false;
@@ -174,6 +193,7 @@ class RequestScanner {
   size_t line_size_ = 0;        // Bytes in line_.
   size_t line_length_ = 0;      // Bytes of the current line so far.
   char last_ = 0;               // Its last byte so far.
+  bool stats_ = false;          // The current request is GET /_stats.
 };
 
 }  // namespace
@@ -344,6 +364,7 @@ void BenchUpstream::Accept() {
       connections_.resize(fd + 1);
     }
     connections_[fd] = std::make_unique<Connection>(fd, generation);
+    ++accepted_;
   }
 }
 
@@ -359,20 +380,57 @@ void BenchUpstream::OnReadable(Connection* connection, int64_t now_nanos) {
     if (!CloseIfDone(connection)) WatchFor(connection);
     return;
   }
-  const int completed = connection->scanner.Scan(read_buffer_.data(), size);
+  stats_requests_.clear();
+  const int completed =
+      connection->scanner.Scan(read_buffer_.data(), size, &stats_requests_);
   if (completed < 0) {
     Close(connection);
     return;
   }
-  if (completed == 0) return;
-  if (delay_nanos_ == 0) {
-    Answer(connection, completed);
-    return;
+  // The requests before each GET /_stats are owed first, in order.
+  int owed = 0;
+  for (int stats : stats_requests_) {
+    if (stats > owed && !Owe(connection, stats - owed, now_nanos)) return;
+    if (!AnswerStats(connection)) return;
+    owed = stats + 1;
   }
+  if (completed > owed) Owe(connection, completed - owed, now_nanos);
+}
+
+bool BenchUpstream::Owe(Connection* connection, int count, int64_t now_nanos) {
+  requests_ += count;
+  if (delay_nanos_ == 0) return Answer(connection, count);
   const int64_t at = now_nanos + delay_nanos_;
   if (due_.empty()) ArmTimer(at);
-  due_.push_back({at, connection->fd, connection->generation, completed});
-  connection->delayed += completed;
+  due_.push_back({at, connection->fd, connection->generation, count});
+  connection->delayed += count;
+  return true;
+}
+
+bool BenchUpstream::AnswerStats(Connection* connection) {
+  if (connection->delayed > 0) {
+    Close(connection);
+    return false;
+  }
+  const std::string body = absl::StrCat("{\"requests\":", requests_,
+                                        ",\"connections\":", accepted_, "}");
+  const std::string answer = absl::StrCat(
+      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+      "Content-Length: ",
+      body.size(), "\r\n\r\n", body);
+  size_t sent = 0;
+  if (connection->unsent.empty()) {
+    const ssize_t n =
+        send(connection->fd, answer.data(), answer.size(), MSG_NOSIGNAL);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+      Close(connection);
+      return false;
+    }
+    sent = n < 0 ? 0 : static_cast<size_t>(n);
+  }
+  connection->unsent.append(answer, sent, std::string::npos);
+  WatchFor(connection);
+  return true;
 }
 
 bool BenchUpstream::OnWritable(Connection* connection) {

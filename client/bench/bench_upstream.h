@@ -20,12 +20,21 @@
 // request was read in full, without blocking the loop: the delay is
 // constant, so due answers form a FIFO served by one timerfd.
 //
+// `GET /_stats` (query string allowed) is the server's own: it is answered
+// at once, never delayed, with `{"requests":N,"connections":M}`, the
+// requests read in full so far (the /_stats ones excluded) and the
+// connections accepted so far, so a benchmark can count what reached the
+// upstream (e.g. how many of 1,000 identical reads a gateway coalesced).
+//
 // Not supported (not needed by the benchmark's clients, which are libcurl
 // and the gateway): chunked request bodies (`Transfer-Encoding` closes the
 // connection unanswered), `Expect: 100-continue` (such a client waits its
-// own timeout before sending the body), and `Connection: close` (the server
+// own timeout before sending the body), `Connection: close` (the server
 // closes a connection only when the client has closed its side and every
-// answer has left, or on an error).
+// answer has left, or on an error), and a `GET /_stats` pipelined behind
+// requests whose delayed answers are still owed (it would have to wait for
+// them; the connection closes instead: ask on a connection of its own, as
+// `curl URL/_stats` does).
 #ifndef CLIENT_BENCH_BENCH_UPSTREAM_H_
 #define CLIENT_BENCH_BENCH_UPSTREAM_H_
 
@@ -105,8 +114,14 @@ class BenchUpstream {
   // OnWritable and Answer return false when they closed the connection.
   bool OnWritable(Connection* connection);
   void OnTimer();
+  // Owe answers `count` requests just read, at once or after the delay;
+  // false when it closed the connection.
+  bool Owe(Connection* connection, int count, int64_t now_nanos);
   // Answer sends `count` answers (or queues them behind unsent bytes).
   bool Answer(Connection* connection, int count);
+  // AnswerStats answers a `GET /_stats`; false when it closed the
+  // connection (which still owed delayed answers).
+  bool AnswerStats(Connection* connection);
   // WatchFor sets the connection's epoll interest: input until the client
   // closed its side, output while bytes wait.
   void WatchFor(Connection* connection);
@@ -133,6 +148,9 @@ class BenchUpstream {
   std::vector<char> read_buffer_;
   std::vector<iovec> iovecs_;           // Scratch for Answer().
   std::vector<Connection*> to_answer_;  // Scratch for OnTimer().
+  std::vector<int> stats_requests_;     // Scratch for OnReadable().
+  int64_t requests_ = 0;                // Read in full, /_stats excluded.
+  int64_t accepted_ = 0;                // Connections accepted.
 };
 
 }  // namespace client::bench

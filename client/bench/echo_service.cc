@@ -84,22 +84,26 @@ polytomic::v1::GetBulkSyncResponse RealisticGetBulkSyncResponse() {
   return response;
 }
 
-EchoService::EchoService(std::string method_path,
-                         const google::protobuf::Descriptor* request_type,
-                         std::string response)
+EchoService::EchoService(
+    std::string method_path, const google::protobuf::Descriptor* request_type,
+    std::string response,
+    std::vector<std::pair<std::string, std::string>> initial_metadata)
     : method_path_(std::move(method_path)),
       request_prototype_(
           request_type == nullptr
               ? nullptr
               : google::protobuf::MessageFactory::generated_factory()
                     ->GetPrototype(request_type)),
-      response_(response) {}
+      response_(response),
+      initial_metadata_(std::move(initial_metadata)) {}
 
 std::unique_ptr<EchoService> EchoService::Create(
     const std::string& method_path,
-    const google::protobuf::Descriptor* request_type, std::string response) {
+    const google::protobuf::Descriptor* request_type, std::string response,
+    std::vector<std::pair<std::string, std::string>> initial_metadata) {
   std::unique_ptr<EchoService> service(
-      new EchoService(method_path, request_type, std::move(response)));
+      new EchoService(method_path, request_type, std::move(response),
+                      std::move(initial_metadata)));
   // The same two calls the gateway's ContractService makes per method: a
   // NORMAL_RPC method, then a raw callback handler for it.
   service->AddMethod(new grpc::internal::RpcServiceMethod(
@@ -133,6 +137,9 @@ grpc::ServerUnaryReactor* EchoService::Handle(
                                    "malformed request"));
       return reactor;
     }
+  }
+  for (const auto& [key, value] : initial_metadata_) {
+    context->AddInitialMetadata(key, value);
   }
   grpc::Slice slice = response_;  // A reference, not a copy of the bytes.
   *response = grpc::ByteBuffer(&slice, 1);

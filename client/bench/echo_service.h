@@ -23,6 +23,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "google/protobuf/descriptor.h"
 #include "polytomic/v1/bulk_sync.pb.h"
@@ -38,15 +40,19 @@ class EchoService final : public grpc::Service {
   // Create serves `method_path` ("/pkg.Service/Method"). Each call's request
   // is parsed as `request_type` (when not null; a malformed request fails
   // with INVALID_ARGUMENT, as any real server would) and answered with
-  // `response` (serialized bytes, shared by all calls, never copied).
+  // `response` (serialized bytes, shared by all calls, never copied) and
+  // `initial_metadata` (lower-case keys; e.g. {"x-cache-status", "hit"}, so
+  // the floor sends what a gateway's cache hit sends).
   static std::unique_ptr<EchoService> Create(
       const std::string& method_path,
-      const google::protobuf::Descriptor* request_type, std::string response);
+      const google::protobuf::Descriptor* request_type, std::string response,
+      std::vector<std::pair<std::string, std::string>> initial_metadata = {});
 
  private:
-  EchoService(std::string method_path,
-              const google::protobuf::Descriptor* request_type,
-              std::string response);
+  EchoService(
+      std::string method_path, const google::protobuf::Descriptor* request_type,
+      std::string response,
+      std::vector<std::pair<std::string, std::string>> initial_metadata);
 
   grpc::ServerUnaryReactor* Handle(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
@@ -55,6 +61,7 @@ class EchoService final : public grpc::Service {
   const std::string method_path_;  // Registered by pointer; must stay put.
   const google::protobuf::Message* request_prototype_;  // Not owned.
   const grpc::Slice response_;
+  const std::vector<std::pair<std::string, std::string>> initial_metadata_;
 };
 
 // RealisticGetBulkSyncResponse is a bulk sync as the API returns it, with

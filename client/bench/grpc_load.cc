@@ -17,6 +17,40 @@ int64_t MonotonicNanos() {
   return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
 }
 
+absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> ConnectChannels(
+    const std::string& target, int count, absl::Duration timeout) {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int i = 0; i < count; ++i) {
+    grpc::ChannelArguments args;
+    // Channels with equal arguments share one subchannel, i.e. one TCP
+    // connection; a distinct argument and a local subchannel pool keep
+    // every channel on its own connection.
+    args.SetInt("polytomic.bench.channel_index", i);
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    auto channel = grpc::CreateCustomChannel(
+        target, grpc::InsecureChannelCredentials(), args);
+    if (!channel->WaitForConnected(absl::ToChronoTime(absl::Now() + timeout))) {
+      return absl::UnavailableError(
+          absl::StrCat("channel ", i, " could not connect to ", target,
+                       " within ", absl::FormatDuration(timeout)));
+    }
+    channels.push_back(std::move(channel));
+  }
+  return channels;
+}
+
+std::string MetadataValue(const grpc::ClientContext& context,
+                          const std::string& key) {
+  for (const auto* metadata : {&context.GetServerInitialMetadata(),
+                               &context.GetServerTrailingMetadata()}) {
+    auto it = metadata->find(key);
+    if (it != metadata->end()) {
+      return std::string(it->second.data(), it->second.size());
+    }
+  }
+  return kNoMetadataValue;
+}
+
 void SleepUntilNanos(int64_t deadline) {
   timespec ts;
   ts.tv_sec = deadline / 1000000000;
@@ -66,6 +100,11 @@ void GrpcLoadGenerator::OnDone(Call* call, const grpc::Status& status) {
   if (measured) {
     latency_.Record(absl::Nanoseconds(now - call->intended_nanos));
     by_code_[index].fetch_add(1, std::memory_order_relaxed);
+    if (!options_.count_metadata.empty()) {
+      std::string value = MetadataValue(call->context, options_.count_metadata);
+      absl::MutexLock lock(&metadata_mu_);
+      ++metadata_counts_[value];
+    }
   } else {
     warmup_by_code_[index].fetch_add(1, std::memory_order_relaxed);
   }
@@ -121,23 +160,13 @@ absl::Status GrpcLoadGenerator::Run(WindowObserver* observer, Report* report) {
     return absl::InvalidArgumentError(
         "channels and concurrency must be at least 1");
   }
-  for (int i = 0; i < options_.channels; ++i) {
-    grpc::ChannelArguments args;
-    // Channels with equal arguments share one subchannel, i.e. one TCP
-    // connection; a distinct argument and a local subchannel pool keep
-    // every channel on its own connection.
-    args.SetInt("polytomic.bench.channel_index", i);
-    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    auto channel = grpc::CreateCustomChannel(
-        options_.target, grpc::InsecureChannelCredentials(), args);
-    if (!channel->WaitForConnected(
-            absl::ToChronoTime(absl::Now() + options_.connect_timeout))) {
-      return absl::UnavailableError(absl::StrCat(
-          "channel ", i, " could not connect to ", options_.target, " within ",
-          absl::FormatDuration(options_.connect_timeout)));
-    }
+  absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> channels =
+      ConnectChannels(options_.target, options_.channels,
+                      options_.connect_timeout);
+  if (!channels.ok()) return channels.status();
+  channels_ = *std::move(channels);
+  for (const auto& channel : channels_) {
     stubs_.push_back(std::make_unique<grpc::GenericStub>(channel));
-    channels_.push_back(std::move(channel));
   }
 
   if (observer != nullptr) observer->OnLoadStart();
@@ -182,6 +211,11 @@ absl::Status GrpcLoadGenerator::Run(WindowObserver* observer, Report* report) {
     }
     if (count > 0) report->errors[name] = count;
     if (warmup > 0) report->warmup_errors[name] = warmup;
+  }
+  report->metadata_key = options_.count_metadata;
+  {
+    absl::MutexLock lock(&metadata_mu_);
+    report->metadata_counts = metadata_counts_;
   }
   report->behind_schedule = behind_schedule_;
   report->max_send_lag = absl::Nanoseconds(max_lag_nanos_);

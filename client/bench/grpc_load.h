@@ -30,12 +30,14 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/bench/histogram.h"
@@ -63,6 +65,10 @@ struct GrpcLoadOptions {
   // Sent on every call, e.g. {"authorization", "Bearer <token>"}: built
   // once, copied into each call's ClientContext. Keys lower-case.
   std::vector<std::pair<std::string, std::string>> metadata;
+  // When set, the measured calls are counted by the value of this response
+  // metadata key (lower-case, e.g. "x-cache-status"), into the report's
+  // metadata_counts.
+  std::string count_metadata;
 };
 
 // GrpcLoadGenerator runs one load run.
@@ -107,10 +113,26 @@ class GrpcLoadGenerator {
   int64_t behind_schedule_ = 0;  // Only the pacing thread touches these.
   int64_t max_lag_nanos_ = 0;
 
+  absl::Mutex metadata_mu_;
+  std::map<std::string, int64_t> metadata_counts_ ABSL_GUARDED_BY(metadata_mu_);
+
   std::atomic<int64_t> in_flight_{0};
   absl::Mutex drained_mu_;
   absl::CondVar drained_;
 };
+
+// ConnectChannels creates `count` insecure channels to `target`, each its
+// own TCP connection (distinct channel arguments, a local subchannel pool),
+// and waits until each is connected: Unavailable naming the channel if one
+// does not connect within `timeout`.
+absl::StatusOr<std::vector<std::shared_ptr<grpc::Channel>>> ConnectChannels(
+    const std::string& target, int count, absl::Duration timeout);
+
+// MetadataValue is the first value of `key` in a finished call's initial
+// metadata, else in its trailing metadata (a call failed before answering
+// sends trailers only), else kNoMetadataValue.
+std::string MetadataValue(const grpc::ClientContext& context,
+                          const std::string& key);
 
 // MonotonicNanos is CLOCK_MONOTONIC in nanoseconds, the clock every
 // timestamp of the generators uses.

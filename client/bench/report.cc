@@ -45,6 +45,8 @@ int64_t ErrorTotal(const std::map<std::string, int64_t>& errors) {
   return total;
 }
 
+// ErrorList renders counts by name (error codes, metadata values) as
+// "2 x UNAVAILABLE, 1 x DEADLINE_EXCEEDED".
 std::string ErrorList(const std::map<std::string, int64_t>& errors) {
   std::string out;
   for (const auto& [code, count] : errors) {
@@ -106,10 +108,19 @@ std::string FormatText(const Report& r) {
                   " connections, ");
   if (r.mode == "closed-loop") {
     absl::StrAppend(&out, r.concurrency, " calls in flight");
+  } else if (r.mode == "burst") {
+    absl::StrAppend(&out, r.concurrency, " calls started at once");
   } else {
     absl::StrAppendFormat(&out, "%.0f calls/s intended", r.rate);
   }
   absl::StrAppend(&out, ", ", absl::FormatDuration(r.window), " measured\n");
+  if (r.burst.has_value()) {
+    absl::StrAppend(&out, "  burst       last answer ", Human(r.burst->span),
+                    " after the first send (sends took ",
+                    Human(r.burst->send_span), ", first answer after ",
+                    Human(r.burst->first_answer), "); ",
+                    r.burst->distinct_responses, " distinct responses\n");
+  }
   absl::StrAppendFormat(&out,
                         "  calls       %d (%d ok, %d failed), throughput "
                         "%.1f calls/s\n",
@@ -130,11 +141,19 @@ std::string FormatText(const Report& r) {
                     " behind schedule, max lag ", Human(r.max_send_lag),
                     " (latency counts from the intended send time)\n");
   }
-  absl::StrAppend(&out, "  warm-up     ", r.warmup_calls, " calls, ",
-                  ErrorTotal(r.warmup_errors), " failed",
-                  r.warmup_errors.empty() ? "" : " (",
-                  ErrorList(r.warmup_errors),
-                  r.warmup_errors.empty() ? "" : ")", "; not counted above\n");
+  if (!r.metadata_key.empty()) {
+    absl::StrAppend(
+        &out, "  metadata    ", r.metadata_key, ": ",
+        r.metadata_counts.empty() ? "no calls" : ErrorList(r.metadata_counts),
+        "\n");
+  }
+  if (r.mode != "burst") {
+    absl::StrAppend(
+        &out, "  warm-up     ", r.warmup_calls, " calls, ",
+        ErrorTotal(r.warmup_errors), " failed",
+        r.warmup_errors.empty() ? "" : " (", ErrorList(r.warmup_errors),
+        r.warmup_errors.empty() ? "" : ")", "; not counted above\n");
+  }
   if (r.self.has_value()) {
     absl::StrAppend(&out, "  this proc   ", r.self->threads,
                     " threads, max RSS ", HumanKb(r.self->vm_hwm_kb), "\n");
@@ -177,7 +196,7 @@ std::string FormatJson(const Report& r) {
                   ",\"target\":", JsonString(r.target),
                   ",\"mode\":", JsonString(r.mode),
                   ",\"connections\":", r.connections);
-  if (r.mode == "closed-loop") {
+  if (r.mode == "closed-loop" || r.mode == "burst") {
     absl::StrAppend(&out, ",\"concurrency\":", r.concurrency);
   } else {
     absl::StrAppendFormat(&out, ",\"rate\":%.3f", r.rate);
@@ -199,6 +218,18 @@ std::string FormatJson(const Report& r) {
   }
   absl::StrAppend(&out, ",\"warmup_calls\":", r.warmup_calls,
                   ",\"warmup_errors\":", JsonCounts(r.warmup_errors));
+  if (!r.metadata_key.empty()) {
+    absl::StrAppend(&out, ",\"metadata_key\":", JsonString(r.metadata_key),
+                    ",\"metadata_counts\":", JsonCounts(r.metadata_counts));
+  }
+  if (r.burst.has_value()) {
+    absl::StrAppendFormat(&out,
+                          ",\"burst\":{\"span_us\":%.1f,\"send_span_us\":%.1f,"
+                          "\"first_answer_us\":%.1f,\"distinct_responses\":%d}",
+                          Micros(r.burst->span), Micros(r.burst->send_span),
+                          Micros(r.burst->first_answer),
+                          r.burst->distinct_responses);
+  }
   if (r.mode == "fixed-rate") {
     absl::StrAppendFormat(&out,
                           ",\"behind_schedule\":%d,\"max_send_lag_us\":%.1f",

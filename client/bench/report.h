@@ -23,6 +23,15 @@
 
 namespace client::bench {
 
+// BurstFigures are what only a burst has (mode "burst": `concurrency` calls
+// started at once, the window from the first send to the last answer).
+struct BurstFigures {
+  absl::Duration span;             // First send to last answer.
+  absl::Duration send_span;        // First send to last send.
+  absl::Duration first_answer;     // First send to first answer.
+  int64_t distinct_responses = 0;  // Distinct response bytes of ok calls.
+};
+
 // Report is one run's numbers. Only calls started inside the measured window
 // (after the warm-up) count; calls started during the warm-up are only
 // counted in warmup_calls/warmup_errors (never dropped: a server failing
@@ -30,9 +39,9 @@ namespace client::bench {
 struct Report {
   std::string tool;    // "polytomic-bench", "polytomic-http-bench".
   std::string target;  // Address or URL.
-  std::string mode;    // "closed-loop" or "fixed-rate".
+  std::string mode;    // "closed-loop", "fixed-rate" or "burst".
   int connections = 0;
-  int concurrency = 0;    // Closed loop: calls in flight.
+  int concurrency = 0;    // Closed loop: calls in flight; burst: calls.
   double rate = 0;        // Fixed rate: intended calls per second.
   absl::Duration window;  // Length of the measured window.
   int64_t calls = 0;      // Measured calls, successful or not.
@@ -40,6 +49,12 @@ struct Report {
   std::map<std::string, int64_t> errors;  // Failed measured calls, by code.
   int64_t warmup_calls = 0;
   std::map<std::string, int64_t> warmup_errors;  // Failed warm-up calls.
+  // When set, a response metadata key counted over the measured calls
+  // (e.g. "x-cache-status"): calls by its value, kNoMetadataValue for calls
+  // answered without it.
+  std::string metadata_key;
+  std::map<std::string, int64_t> metadata_counts;
+  std::optional<BurstFigures> burst;  // Mode "burst" only.
   // Fixed rate: sends that left more than kBehindThreshold after their
   // intended time, and the worst lag.
   int64_t behind_schedule = 0;
@@ -58,6 +73,10 @@ struct Report {
 // schedule.
 inline constexpr absl::Duration kBehindThreshold = absl::Milliseconds(1);
 
+// kNoMetadataValue counts, in metadata_counts, the calls answered without
+// the key.
+inline constexpr char kNoMetadataValue[] = "(none)";
+
 // Throughput is successful measured calls per second of the window.
 double Throughput(const Report& report);
 
@@ -74,7 +93,10 @@ std::string FormatText(const Report& report);
 // target_process has the --pid process's CPU time and context switches in
 // the window, in total (cpu_us, voluntary_ctxt_switches,
 // involuntary_ctxt_switches) and divided by the measured calls
-// (server_cpu_us_per_call, server_vcs_per_call, server_ivcs_per_call).
+// (server_cpu_us_per_call, server_vcs_per_call, server_ivcs_per_call);
+// with a metadata key, metadata_key and metadata_counts{value: count}; a
+// burst adds burst{span_us, send_span_us, first_answer_us,
+// distinct_responses}.
 std::string FormatJson(const Report& report);
 
 }  // namespace client::bench

@@ -8,7 +8,12 @@
 # "gateway" (polytomic-bench through the gateway to the bench upstream) it
 # prints p50, p99, the server's CPU per call and its context switches per
 # call (the server being the bench upstream, the echo server, the gateway),
-# and these ratios against their targets:
+# and these ratios against their targets.
+#
+# Sections a-d measure pass-through reads, so their gateway runs with
+# `cache: {enabled: false}` (with the read cache on, GetBulkSync would be
+# answered from memory); the script checks that it answers
+# `x-cache-status: bypass` before it starts. Section e measures the cache.
 #
 #  a) concurrency 1, a pass-through read (GetBulkSync):
 #       added latency = gateway p50 - (direct p50 + echo p50)      <= 100 us
@@ -34,20 +39,58 @@
 #     in-flight call (<= 32 KiB), throughput; and the gateway's closed-loop
 #     peak against the 0 ms upstream (best of concurrency 16, 32, 64):
 #       throughput at 1,000 in flight / peak                         >= 80%
+#  e) the read cache (issue 12), on a second gateway with the cache on
+#     (default config, except a 1 h TTL for GetBulkSync in e1, e2 and e4:
+#     the default 10 s would expire during the runs, and a hit costs the
+#     same whatever its TTL; every measured call's x-cache-status is counted
+#     and printed, so a miss would show), against the 0 ms bench upstream,
+#     side by side with an echo server answering the very bytes and
+#     metadata a hit answers: polytomic-bench --burst 1 --response_out
+#     keeps the gateway's serialized GetBulkSyncResponse (the call that
+#     also warms the key), and a second polytomic-echo-server answers it
+#     with --response_file and --initial_metadata x-cache-status=hit. (The
+#     a-c echo answers its built-in bulk sync, a little smaller than the
+#     gateway's answer: the script prints both sizes.)
+#     e1) cache hits, concurrency 1 (1 channel):
+#       hit p50 / echo p50                                          <= 1.15
+#       hit p99 / echo p99                                          <= 1.3
+#     e2) cache hits, concurrency 16 (4 channels): calls per server
+#       CPU-second, gateway / echo's (= echo CPU per call / gateway's) >= 0.8
+#     e3) 1,000 identical GetBulkSync at once (polytomic-bench --burst 1000,
+#       8 channels) on a cold key, each round on a fresh gateway with the
+#       default cache config, against a bench upstream delayed 50 ms:
+#       upstream requests (its GET /_stats, before and after)        = 1
+#       calls answered OK                                            = 1000
+#       distinct responses (compared byte for byte)                  = 1
+#       last answer after the first send                            <= 150 ms
+#       with the x-cache-status counts (one miss, the rest coalesced or,
+#       sent after the answer was stored, hits), and the same burst against
+#       the echo of a hit: the floor of this machine, where starting 1,000
+#       calls from one client thread takes most of the span.
+#     e4) cache hits at 1, 16, 64, 256 and 1,000 in flight (8 channels,
+#       key warm, DURATION each, once): errors at every step (0), and the
+#       gateway's threads idle and max per step (flat: no step's max above
+#       the first step's max).
+#     e1-e3 run every round, alternate the order of echo and gateway from
+#     round to round like a-c, and are summarised like a-c.
 #  A/B) with BASELINE_GATEWAY=PATH, this build against an earlier build of
 #     polytomic-gateway (e.g. git worktree add /tmp/base COMMIT &&
 #     cmake -S /tmp/base -B /tmp/base/build -G Ninja &&
 #     ninja -C /tmp/base/build polytomic-gateway), with the same config (the
-#     earlier build must understand it): read p50 at concurrency 1, reads/s
-#     at concurrency 32, update p50 and CPU per read, the two builds
-#     alternated for ROUNDS rounds of AB_DURATION (default 3s) per run.
+#     earlier build must understand it; `cache: {enabled: false}` is left
+#     out for an earlier build without the read cache, told by its binary
+#     not naming the CacheMethod config message): read p50 at concurrency
+#     1, reads/s at concurrency 32, update p50 and CPU per read, the two
+#     builds alternated for ROUNDS rounds of AB_DURATION (default 3s) per
+#     run.
 #
 # This VM drifts between fast and slow phases that last seconds (one 8 s
 # measurement of a binary gave 542 us p50 and the next 825 us). So sections
 # a-c run ROUNDS times (default 3), the variants of each ratio alternate
 # their order from round to round, each round prints its figures, and the
 # summary gives each ratio's median and spread (min - max) over the rounds.
-# d) runs once, the peak search before the 1,000 in flight.
+# d) runs once, the peak search before the 1,000 in flight; so does e4.
+# ROUNDS=3 with 5s runs takes about 6 minutes.
 #
 # Usage: [ROUNDS=N] [BASELINE_GATEWAY=PATH] [AB_DURATION=3s] \
 #          client/bench/run_benchmarks.sh [DURATION (default 10s)]
@@ -84,8 +127,11 @@ wait_for() {
 }
 # field JSON_FILE NAME: a number from a one-line JSON report.
 field() { sed -n "s/.*\"$2\":\([-0-9.]*\).*/\1/p" "$1" | head -1; }
-# calc EXPRESSION: awk arithmetic, one decimal.
+# calc EXPRESSION: awk arithmetic, one decimal; calc2: two decimals.
 calc() { awk "BEGIN{printf \"%.1f\", $1}"; }
+calc2() { awk "BEGIN{printf \"%.2f\", $1}"; }
+# counts JSON_FILE: the x-cache-status counts of a report, "hit:123,miss:1".
+counts() { sed -n 's/.*"metadata_counts":{\([^}]*\)}.*/\1/p' "$1" | tr -d '"'; }
 # median VALUES...: the middle value (the lower middle for an even count).
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END{print v[int((NR+1)/2)]}'; }
 # spread VALUES...: "min - max".
@@ -102,20 +148,23 @@ start_upstream() {
   wait_for "$out/$1.log" "listening on"
   printf -v "$1_url" '%s' "$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$out/$1.log" | head -1)"
 }
-# start_gateway NAME UPSTREAM_URL MAX_CONNECTIONS [BINARY]: a gateway with
-# the benchmark's config (its caller's token, an audit trail, the admin
-# listener off: nothing scrapes it, and the default port 9464 may be taken);
+# start_gateway NAME UPSTREAM_URL MAX_CONNECTIONS CACHE [BINARY]: a gateway
+# with the benchmark's config (its caller's token, an audit trail in
+# $out/audit-NAME, the admin listener off: nothing scrapes it, and the
+# default port 9464 may be taken) and CACHE as its `cache` (a YAML flow
+# mapping, e.g. "{enabled: false}"; "" leaves `cache` out: the defaults);
 # sets NAME_addr and NAME_pid.
 start_gateway() {
-  local binary=${4:-$bin/polytomic-gateway}
+  local binary=${5:-$bin/polytomic-gateway}
   cat > "$out/$1.yaml" <<EOF
 listener: {address: "127.0.0.1:0"}
 upstream: {base_url: "$2", api_key_file: "$out/key", max_connections: $3}
 callers:
   tokens: [{principal: bench, sha256: "$token_sha256"}]
   policies: [{principal: bench, account: default, allow: ["*"]}]
-audit: {directory: "$out/audit"}
+audit: {directory: "$out/audit-$1"}
 EOF
+  if [ -n "$4" ]; then echo "cache: $4" >> "$out/$1.yaml"; fi
   # A baseline built before admin.address existed would refuse the field
   # (and has no admin listener): builds that know it print "admin listening".
   if grep -qa "admin listening" "$binary"; then
@@ -172,6 +221,22 @@ grpc() {
     --request "$request" --channels "$channels" --concurrency "$concurrency" \
     --duration "$duration" --warmup 2s --json "$@" > "$file" || true
 }
+# one_call OUT TARGET [bench flags...]: one authenticated GetBulkSync, its
+# x-cache-status counted.
+one_call() {
+  local file=$1 target=$2; shift 2
+  "$bin/polytomic-bench" --target "$target" --method GetBulkSync --request "$read_request" \
+    --burst 1 --channels 1 --count_metadata x-cache-status --json "${auth[@]}" "$@" > "$file" || true
+}
+# expect_cache_status JSON STATUS WHAT: exits unless the one call of JSON
+# succeeded with x-cache-status STATUS.
+expect_cache_status() {
+  if [ "$(field "$1" ok)" != 1 ] || [ "$(counts "$1")" != "$2:1" ]; then
+    echo "$3: expected one call answered with x-cache-status $2, got:" >&2; cat "$1" >&2; exit 1
+  fi
+}
+# upstream_requests URL: the requests a bench upstream has read so far.
+upstream_requests() { curl -sf "$1/_stats" | sed -n 's/.*"requests":\([0-9]*\).*/\1/p'; }
 # row LABEL JSON: one line of a table.
 row() {
   printf '      %-16s %9s %9s %11s %9s %9s %7s\n' "$1" "$(field "$2" p50_us)" \
@@ -199,9 +264,13 @@ echo_pid=$!
 pids+=($echo_pid)
 wait_for "$out/echo.log" "listening on"
 echo_addr=$(sed -n 's/.*listening on \(127.0.0.1:[0-9]*\).*/\1/p' "$out/echo.log")
-start_gateway gw "$up0_url" 64
+# Sections a-d measure pass-through reads: their gateway runs without the
+# read cache, which the first call confirms.
 auth=(--token_file "$out/token")
-echo "bench upstream $up0_url (pid $up0_pid), echo $echo_addr (pid $echo_pid), gateway $gw_addr (pid $gw_pid)"
+start_gateway gw "$up0_url" 64 "{enabled: false}"
+one_call "$out/gw-bypass.json" "$gw_addr"
+expect_cache_status "$out/gw-bypass.json" bypass "gateway $gw_addr, cache disabled"
+echo "bench upstream $up0_url (pid $up0_pid), echo $echo_addr (pid $echo_pid), gateway $gw_addr (pid $gw_pid, cache disabled)"
 echo "$duration per run (after a 2 s warm-up), $rounds rounds; CPU and context switches are the server's"
 
 added=(); vcs_more=(); cpu_times=(); update_over=()
@@ -249,7 +318,7 @@ for round in $(seq 1 "$rounds"); do
     case $variant in
       put) direct "$out/c-put-$round.json" "$up0_pid" 1 --url "$sync_url" --method PUT --body "$doc" \
              --header "Content-Type: application/json" --header "Expect:" ;;
-      append) append_us=$(synced_append_p50 "$out/audit/bench-append") ;;
+      append) append_us=$(synced_append_p50 "$out/audit-gw/bench-append") ;;
       update) grpc "$out/c-update-$round.json" "$gw_addr" "$gw_pid" 1 1 UpdateBulkSync "$update_request" "${auth[@]}" ;;
     esac
   done
@@ -286,8 +355,8 @@ for concurrency in 16 32 64; do
     "$(field "$out/d-peak-$concurrency.json" p50_us)" "$(field "$out/d-peak-$concurrency.json" server_cpu_us_per_call)"
   if awk -v t="$t" -v p="$peak" 'BEGIN{exit !(t > p)}'; then peak=$t; peak_at=$concurrency; fi
 done
-stop "$gw_pid"  # One gateway at a time writes the audit directory.
-start_gateway gw1000 "$up10_url" 1000
+stop "$gw_pid"  # One gateway under load at a time.
+start_gateway gw1000 "$up10_url" 1000 "{enabled: false}"
 "$bin/polytomic-bench" --target "$gw1000_addr" "${auth[@]}" --method GetBulkSync --request "$read_request" \
   --channels 8 --concurrency 1000 --duration "$duration" --warmup 3s --timeout 30s \
   --pid "$gw1000_pid" --json > "$out/d-load.json" || true
@@ -313,6 +382,132 @@ printf '   throughput %s calls/s = %s%% of the closed-loop peak %s (at concurren
   "$throughput" "$of_peak" "$peak" "$peak_at" "$(verdict "$of_peak" ">=" 80)"
 stop "$gw1000_pid"
 
+echo "== e) the read cache: hits against the echo floor, 1,000 coalesced cold reads, hits up to 1,000 in flight"
+count=(--count_metadata x-cache-status)
+start_upstream up50 50
+# A 1 h TTL for GetBulkSync keeps the key warm through e1, e2 and e4;
+# otherwise the default config.
+start_gateway gwc "$up0_url" 64 '{methods: [{method: "polytomic.v1.BulkSyncService/GetBulkSync", ttl: "3600s"}]}'
+# The first read misses and stores the answer: its bytes are what every hit
+# answers, so they are what the echo of a hit answers.
+one_call "$out/e-first.json" "$gwc_addr" --response_out "$out/e-response.bin"
+expect_cache_status "$out/e-first.json" miss "gateway $gwc_addr, cache on, first read"
+one_call "$out/e-warm.json" "$gwc_addr"
+expect_cache_status "$out/e-warm.json" hit "gateway $gwc_addr, cache on, second read"
+"$bin/polytomic-echo-server" --listen 127.0.0.1:0 --response_file "$out/e-response.bin" \
+  --initial_metadata x-cache-status=hit > "$out/echo-hit.log" 2>&1 &
+echoh_pid=$!
+pids+=($echoh_pid)
+wait_for "$out/echo-hit.log" "listening on"
+echoh_addr=$(sed -n 's/.*listening on \(127.0.0.1:[0-9]*\).*/\1/p' "$out/echo-hit.log")
+printf '   gateway %s (pid %s, cache on, key warm), echo of a hit %s (pid %s): %s-byte responses (the a-c echo: %s bytes)\n' \
+  "$gwc_addr" "$gwc_pid" "$echoh_addr" "$echoh_pid" "$(stat -c %s "$out/e-response.bin")" \
+  "$(sed -n 's/.* with a \([0-9]*\)-byte response.*/\1/p' "$out/echo.log")"
+hit_p50=(); hit_p99=(); hit_cpu=(); e3_requests=(); e3_ok=(); e3_distinct=(); e3_span=(); e3_echo_span=()
+for round in $(seq 1 "$rounds"); do
+  if (( round % 2 )); then order=(echo gateway); else order=(gateway echo); fi
+  echo "== e round $round of $rounds (order: ${order[*]})"
+  for variant in "${order[@]}"; do
+    case $variant in
+      echo) grpc "$out/e1-echo-$round.json" "$echoh_addr" "$echoh_pid" 1 1 GetBulkSync "$read_request" "${count[@]}" ;;
+      gateway) grpc "$out/e1-gateway-$round.json" "$gwc_addr" "$gwc_pid" 1 1 GetBulkSync "$read_request" \
+                 "${auth[@]}" "${count[@]}" ;;
+    esac
+  done
+  header "e1) GetBulkSync cache hits, concurrency 1"
+  row "echo of a hit" "$out/e1-echo-$round.json"
+  row "gateway hit" "$out/e1-gateway-$round.json"
+  hit_p50+=("$(calc2 "$(field "$out/e1-gateway-$round.json" p50_us) / $(field "$out/e1-echo-$round.json" p50_us)")")
+  hit_p99+=("$(calc2 "$(field "$out/e1-gateway-$round.json" p99_us) / $(field "$out/e1-echo-$round.json" p99_us)")")
+  printf '      gateway / echo: p50 %sx (target <= 1.15), p99 %sx (target <= 1.3); gateway x-cache-status %s\n' \
+    "${hit_p50[-1]}" "${hit_p99[-1]}" "$(counts "$out/e1-gateway-$round.json")"
+
+  for variant in "${order[@]}"; do
+    case $variant in
+      echo) grpc "$out/e2-echo-$round.json" "$echoh_addr" "$echoh_pid" 4 16 GetBulkSync "$read_request" "${count[@]}" ;;
+      gateway) grpc "$out/e2-gateway-$round.json" "$gwc_addr" "$gwc_pid" 4 16 GetBulkSync "$read_request" \
+                 "${auth[@]}" "${count[@]}" ;;
+    esac
+  done
+  header "e2) GetBulkSync cache hits, concurrency 16 (4 channels)"
+  row "echo of a hit" "$out/e2-echo-$round.json"
+  row "gateway hit" "$out/e2-gateway-$round.json"
+  echo_cpu=$(field "$out/e2-echo-$round.json" server_cpu_us_per_call)
+  gw_cpu=$(field "$out/e2-gateway-$round.json" server_cpu_us_per_call)
+  hit_cpu+=("$(calc2 "$echo_cpu / $gw_cpu")")
+  printf '      calls per server CPU-second: echo %s, gateway %s: gateway / echo %sx (target >= 0.8)\n' \
+    "$(calc "1e6 / $echo_cpu")" "$(calc "1e6 / $gw_cpu")" "${hit_cpu[-1]}"
+  printf '      calls/s: echo %s, gateway %s; gateway x-cache-status %s\n' "$(field "$out/e2-echo-$round.json" throughput)" \
+    "$(field "$out/e2-gateway-$round.json" throughput)" "$(counts "$out/e2-gateway-$round.json")"
+
+  burst=(--method GetBulkSync --request "$read_request" --burst 1000 --channels 8 --timeout 30s "${count[@]}" --json)
+  for variant in "${order[@]}"; do
+    case $variant in
+      echo) "$bin/polytomic-bench" --target "$echoh_addr" --pid "$echoh_pid" "${burst[@]}" > "$out/e3-echo-$round.json" || true ;;
+      gateway)
+        # A fresh gateway, so the key is cold; the default cache config.
+        start_gateway e3 "$up50_url" 64 ""
+        before=$(upstream_requests "$up50_url")
+        "$bin/polytomic-bench" --target "$e3_addr" --pid "$e3_pid" "${auth[@]}" "${burst[@]}" > "$out/e3-$round.json" || true
+        after=$(upstream_requests "$up50_url")
+        stop "$e3_pid" ;;
+    esac
+  done
+  e3_requests+=("$((after - before))")
+  e3_ok+=("$(field "$out/e3-$round.json" ok)")
+  e3_distinct+=("$(field "$out/e3-$round.json" distinct_responses)")
+  e3_span+=("$(calc "$(field "$out/e3-$round.json" span_us) / 1000")")
+  e3_echo_span+=("$(calc "$(field "$out/e3-echo-$round.json" span_us) / 1000")")
+  echo "   e3) 1,000 identical GetBulkSync at once on a cold key, upstream delayed 50 ms (8 channels)"
+  printf '      upstream requests %s (target 1); answered OK %s of %s (target all); distinct responses %s (target 1)\n' \
+    "${e3_requests[-1]}" "${e3_ok[-1]}" "$(field "$out/e3-$round.json" calls)" "${e3_distinct[-1]}"
+  printf '      last answer %s ms after the first send (target <= 150); sends took %s ms, first answer after %s ms\n' \
+    "${e3_span[-1]}" "$(calc "$(field "$out/e3-$round.json" send_span_us) / 1000")" \
+    "$(calc "$(field "$out/e3-$round.json" first_answer_us) / 1000")"
+  printf '      x-cache-status %s; the same burst against the echo (the floor): last answer after %s ms, sends took %s ms\n' \
+    "$(counts "$out/e3-$round.json")" "${e3_echo_span[-1]}" "$(calc "$(field "$out/e3-echo-$round.json" send_span_us) / 1000")"
+done
+
+echo "== e4) cache hits at 1 -> 16 -> 64 -> 256 -> 1,000 in flight (8 channels, $duration each)"
+first_max=""; e4_errors=0; e4_flat=met; e4_max=()
+for concurrency in 1 16 64 256 1000; do
+  f="$out/e4-$concurrency.json"
+  grpc "$f" "$gwc_addr" "$gwc_pid" 8 "$concurrency" GetBulkSync "$read_request" "${auth[@]}" "${count[@]}" --timeout 30s
+  errors=$(( $(field "$f" calls) - $(field "$f" ok) ))
+  threads_max=$(field "$f" threads_max)
+  first_max=${first_max:-$threads_max}
+  flat=$(verdict "$threads_max" "<=" "$first_max")
+  e4_errors=$((e4_errors + errors)); e4_max+=("$threads_max")
+  if [ "$flat" != met ]; then e4_flat=MISSED; fi
+  printf '   %4s in flight: errors %s (target 0): %s; threads idle %s, max %s (target <= %s): %s\n' \
+    "$concurrency" "$errors" "$(verdict "$errors" "<=" 0)" "$(field "$f" threads_idle)" "$threads_max" "$first_max" "$flat"
+  printf '        %s calls/s, p50 %s us, p99 %s us, CPU %s us/call; x-cache-status %s\n' "$(field "$f" throughput)" \
+    "$(field "$f" p50_us)" "$(field "$f" p99_us)" "$(field "$f" server_cpu_us_per_call)" "$(counts "$f")"
+done
+stop "$gwc_pid"
+stop "$echoh_pid"
+
+echo "== summary of e over $rounds rounds: median [min - max]"
+# exactly LABEL TARGET VALUES...: met when every round gave TARGET.
+exactly() {
+  local label=$1 target=$2 ok=met v; shift 2
+  for v in "$@"; do [ "$v" = "$target" ] || ok=MISSED; done
+  printf '   %-46s %8s [%s]  target = %s every round: %s\n' "$label" "$(median "$@")" "$(spread "$@")" \
+    "$target" "$ok"
+}
+summary "e1) hit p50 / echo p50, c=1" "x" "<=" 1.15 "${hit_p50[@]}"
+summary "e1) hit p99 / echo p99, c=1" "x" "<=" 1.3 "${hit_p99[@]}"
+summary "e2) hits per CPU-second, gateway / echo, c=16" "x" ">=" 0.8 "${hit_cpu[@]}"
+exactly "e3) upstream requests for 1,000 cold reads" 1 "${e3_requests[@]}"
+exactly "e3) calls answered OK" 1000 "${e3_ok[@]}"
+exactly "e3) distinct responses" 1 "${e3_distinct[@]}"
+summary "e3) last answer after the first send" " ms" "<=" 150 "${e3_span[@]}"
+printf '   %-46s %8s ms [%s]  (no target)\n' "e3) the same burst against the echo" "$(median "${e3_echo_span[@]}")" \
+  "$(spread "${e3_echo_span[@]}")"
+printf '   %-46s %8s  target 0: %s\n' "e4) errors over all steps" "$e4_errors" "$(verdict "$e4_errors" "<=" 0)"
+printf '   %-46s %8s  target flat (no step above the first): %s\n' "e4) gateway threads, max per step" \
+  "${e4_max[*]}" "$e4_flat"
+
 echo "== A/B: this build vs an earlier build of the gateway ($ab_duration per run)"
 if [ -z "${BASELINE_GATEWAY:-}" ]; then
   echo "   skipped: set BASELINE_GATEWAY (see the header of this script)"
@@ -326,7 +521,10 @@ else
     if (( round % 2 )); then order=(earlier current); else order=(current earlier); fi
     for variant in "${order[@]}"; do
       if [ "$variant" = earlier ]; then binary=$BASELINE_GATEWAY; else binary="$bin/polytomic-gateway"; fi
-      start_gateway ab "$up0_url" 64 "$binary"
+      cache="{enabled: false}"
+      # An earlier build without the read cache would refuse the key.
+      if [ "$variant" = earlier ] && ! grep -qa CacheMethod "$binary"; then cache=""; fi
+      start_gateway ab "$up0_url" 64 "$cache" "$binary"
       grpc "$out/ab-read-$variant-$round.json" "$ab_addr" "$ab_pid" 1 1 GetBulkSync "$read_request" "${auth[@]}"
       grpc "$out/ab-update-$variant-$round.json" "$ab_addr" "$ab_pid" 1 1 UpdateBulkSync "$update_request" "${auth[@]}"
       grpc "$out/ab-load-$variant-$round.json" "$ab_addr" "$ab_pid" 4 32 GetBulkSync "$read_request" "${auth[@]}"

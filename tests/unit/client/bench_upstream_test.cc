@@ -238,6 +238,80 @@ TEST(BenchUpstreamTest, ChunkedRequestIsRefused) {
   EXPECT_EQ(client.FinishAndReadAll(), "");
 }
 
+constexpr char kStats[] = "GET /_stats HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+TEST(BenchUpstreamTest, StatsCountRequestsAndConnections) {
+  std::unique_ptr<BenchUpstream> upstream = StartUpstream({});
+  ASSERT_NE(upstream, nullptr);
+  {
+    Client client(upstream->port());
+    ASSERT_TRUE(client.connected());
+    ASSERT_TRUE(client.Write(kGet + Post() + kGet));
+    // Every answer read: the server has counted all three requests.
+    ASSERT_EQ(ParseAnswers(client.FinishAndReadAll()).size(), 3u);
+  }
+  Client stats(upstream->port());
+  ASSERT_TRUE(stats.connected());
+  ASSERT_TRUE(stats.Write(kStats));
+  const std::vector<Answer> answers = ParseAnswers(stats.FinishAndReadAll());
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].status_line, "HTTP/1.1 200 OK");
+  EXPECT_EQ(answers[0].content_type, "application/json");
+  EXPECT_EQ(nlohmann::json::parse(answers[0].body, nullptr, false),
+            (nlohmann::json{{"requests", 3}, {"connections", 2}}));
+}
+
+TEST(BenchUpstreamTest, PipelinedStatsAreAnsweredInOrderAndNotCounted) {
+  std::unique_ptr<BenchUpstream> upstream = StartUpstream({});
+  ASSERT_NE(upstream, nullptr);
+  Client client(upstream->port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(client.Write(kGet + std::string(kStats) + kGet + kStats +
+                           "GET /_stats?pretty HTTP/1.1\r\n\r\n"));
+  const std::vector<Answer> answers = ParseAnswers(client.FinishAndReadAll());
+  ASSERT_EQ(answers.size(), 5u);
+  EXPECT_EQ(answers[0].body, RealisticBulkSyncDocument());
+  EXPECT_EQ(answers[1].body, R"({"requests":1,"connections":1})");
+  EXPECT_EQ(answers[2].body, RealisticBulkSyncDocument());
+  EXPECT_EQ(answers[3].body, R"({"requests":2,"connections":1})");
+  EXPECT_EQ(answers[4].body, R"({"requests":2,"connections":1})");
+}
+
+TEST(BenchUpstreamTest, PathsThatOnlyStartLikeStatsAreOrdinaryRequests) {
+  std::unique_ptr<BenchUpstream> upstream = StartUpstream({});
+  ASSERT_NE(upstream, nullptr);
+  Client client(upstream->port());
+  ASSERT_TRUE(client.connected());
+  ASSERT_TRUE(
+      client.Write("GET /_statsx HTTP/1.1\r\n\r\nPOST /_stats HTTP/1.1\r\n"
+                   "Content-Length: 0\r\n\r\n"));
+  const std::vector<Answer> answers = ParseAnswers(client.FinishAndReadAll());
+  ASSERT_EQ(answers.size(), 2u);
+  for (const Answer& answer : answers) {
+    EXPECT_EQ(answer.body, RealisticBulkSyncDocument());
+  }
+}
+
+// With a delay, /_stats is answered at once (an hour-long delay would time
+// the read out), but not behind answers still owed on its connection.
+TEST(BenchUpstreamTest, DelayedServerAnswersStatsAtOnceOnlyWhenNothingIsOwed) {
+  BenchUpstreamOptions options;
+  options.delay = absl::Hours(1);
+  std::unique_ptr<BenchUpstream> upstream = StartUpstream(options);
+  ASSERT_NE(upstream, nullptr);
+  Client stats(upstream->port());
+  ASSERT_TRUE(stats.connected());
+  ASSERT_TRUE(stats.Write(kStats));
+  const std::vector<Answer> answers = ParseAnswers(stats.FinishAndReadAll());
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].body, R"({"requests":0,"connections":1})");
+
+  Client behind(upstream->port());
+  ASSERT_TRUE(behind.connected());
+  ASSERT_TRUE(behind.Write(kGet + std::string(kStats)));
+  EXPECT_EQ(behind.FinishAndReadAll(), "");
+}
+
 TEST(BenchUpstreamTest, StartRefusesAHostThatIsNotIpv4) {
   BenchUpstreamOptions options;
   options.host = "localhost";

@@ -142,6 +142,45 @@ TEST_F(ReportTest, ThroughputAndInFlight) {
   EXPECT_EQ(Throughput(report_), 0);
 }
 
+TEST_F(ReportTest, MetadataCounts) {
+  EXPECT_FALSE(Json().contains("metadata_key"));
+  report_.metadata_key = "x-cache-status";
+  report_.metadata_counts = {{"hit", 990}, {kNoMetadataValue, 10}};
+  nlohmann::json json = Json();
+  EXPECT_EQ(json["metadata_key"], "x-cache-status");
+  EXPECT_EQ(json["metadata_counts"],
+            (nlohmann::json{{"hit", 990}, {"(none)", 10}}));
+  EXPECT_THAT(FormatText(report_),
+              HasSubstr("x-cache-status: 10 x (none), 990 x hit"));
+}
+
+TEST_F(ReportTest, BurstFigures) {
+  EXPECT_FALSE(Json().contains("burst"));
+  report_.mode = "burst";
+  report_.concurrency = 1000;
+  report_.window = absl::Milliseconds(60);
+  report_.warmup_calls = 0;
+  BurstFigures burst;
+  burst.span = absl::Milliseconds(60);
+  burst.send_span = absl::Milliseconds(4);
+  burst.first_answer = absl::Milliseconds(52);
+  burst.distinct_responses = 1;
+  report_.burst = burst;
+  nlohmann::json json = Json();
+  EXPECT_EQ(json["mode"], "burst");
+  EXPECT_EQ(json["concurrency"], 1000);
+  EXPECT_FALSE(json.contains("rate"));
+  EXPECT_DOUBLE_EQ(json["burst"]["span_us"].get<double>(), 60000);
+  EXPECT_DOUBLE_EQ(json["burst"]["send_span_us"].get<double>(), 4000);
+  EXPECT_DOUBLE_EQ(json["burst"]["first_answer_us"].get<double>(), 52000);
+  EXPECT_EQ(json["burst"]["distinct_responses"], 1);
+  const std::string text = FormatText(report_);
+  EXPECT_THAT(text, HasSubstr("1000 calls started at once"));
+  EXPECT_THAT(text, HasSubstr("last answer 60.00ms after the first send"));
+  EXPECT_THAT(text, HasSubstr("1 distinct responses"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("warm-up")));
+}
+
 TEST_F(ReportTest, TextNamesTheErrors) {
   const std::string text = FormatText(report_);
   EXPECT_THAT(text, HasSubstr("1000 (997 ok, 3 failed)"));
