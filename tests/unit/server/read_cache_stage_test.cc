@@ -51,8 +51,11 @@ class ReadCacheStageTest : public ::testing::Test {
     if (config.max_bytes() == 0) config.set_max_bytes(1 << 20);
     if (!config.has_default_ttl())
       config.mutable_default_ttl()->set_seconds(10);
+    // A registry per stage: each registers the same metrics.
+    registries_.push_back(std::make_unique<MetricsRegistry>());
     auto stage = ReadCacheStage::Create(config, routes(), &clock_,
-                                        absl::Seconds(30), &metrics_);
+                                        absl::Seconds(30),
+                                        registries_.back().get());
     EXPECT_TRUE(stage.ok()) << stage.status();
     return stage.ok() ? *std::move(stage) : nullptr;
   }
@@ -115,7 +118,7 @@ class ReadCacheStageTest : public ::testing::Test {
 
   FixedClock clock_;
   std::unique_ptr<translate::Translator> translator_;
-  MetricsRegistry metrics_;
+  std::vector<std::unique_ptr<MetricsRegistry>> registries_;
 };
 
 // What each write must invalidate for its sync, by read operation: the
