@@ -31,20 +31,6 @@ using gateway::config::v1::GatewayConfig;
 
 constexpr char kReaderToken[] = "model-sync-reader-token-0001";
 
-// AddCaller binds `token` to `principal`, acting as `account` and allowed
-// `patterns`.
-void AddCaller(GatewayConfig& config, const std::string& principal,
-               const std::string& token, const std::string& account,
-               const std::vector<std::string>& patterns) {
-  auto* entry = config.mutable_callers()->add_tokens();
-  entry->set_principal(principal);
-  entry->set_sha256(gateway::Sha256Hex(token));
-  auto* policy = config.mutable_callers()->add_policies();
-  policy->set_principal(principal);
-  policy->set_account(account);
-  for (const std::string& pattern : patterns) policy->add_allow(pattern);
-}
-
 class CallerAccessTest : public GatewayTest {
  protected:
   testsupport::GatewayHarness::Options HarnessOptions() override {

@@ -10,10 +10,14 @@
 #ifndef TESTS_INTEGRATION_GATEWAY_GATEWAY_FIXTURE_H_
 #define TESTS_INTEGRATION_GATEWAY_GATEWAY_FIXTURE_H_
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "gateway/common/sha256.h"
+#include "gateway/config/v1/config.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
 #include "gtest/gtest.h"
@@ -99,6 +103,40 @@ inline ::testing::AssertionResult FullyTyped(
                  << "members outside typed fields:";
   for (const auto& f : found) failure << "\n  " << f;
   return failure;
+}
+
+// Completion counts finished asynchronous calls.
+class Completion {
+ public:
+  void Done() {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++done_;
+    cv_.notify_all();
+  }
+  void WaitFor(int n) {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [&] { return done_ >= n; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int done_ = 0;
+};
+
+// AddCaller binds `token` to `principal`, acting as `account` and allowed
+// `patterns`.
+inline void AddCaller(gateway::config::v1::GatewayConfig& config,
+                      const std::string& principal, const std::string& token,
+                      const std::string& account,
+                      const std::vector<std::string>& patterns) {
+  auto* entry = config.mutable_callers()->add_tokens();
+  entry->set_principal(principal);
+  entry->set_sha256(gateway::Sha256Hex(token));
+  auto* policy = config.mutable_callers()->add_policies();
+  policy->set_principal(principal);
+  policy->set_account(account);
+  for (const std::string& pattern : patterns) policy->add_allow(pattern);
 }
 
 class GatewayTest : public ::testing::Test {

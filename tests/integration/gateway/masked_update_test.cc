@@ -15,25 +15,6 @@
 namespace gateway_test {
 namespace {
 
-// Completion counts finished asynchronous calls.
-class Completion {
- public:
-  void Done() {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++done_;
-    cv_.notify_all();
-  }
-  void WaitFor(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return done_ >= n; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int done_ = 0;
-};
-
 // Extension is the name of the i-th extension member: ext_01 .. ext_50.
 std::string Extension(int i) {
   return absl::StrCat("ext_", i < 10 ? "0" : "", i);

@@ -6,12 +6,10 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
 
-#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <ostream>
 #include <set>
 #include <sstream>
@@ -21,7 +19,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
-#include "gateway/common/sha256.h"
 #include "gateway/config/v1/config.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/dynamic_message.h"
@@ -48,23 +45,12 @@ struct Reply {
   std::string cache_status;  // the x-cache-status metadata, if any
 };
 
-// Waiter counts finished asynchronous calls.
-class Waiter {
- public:
-  void Done() {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++done_;
-    cv_.notify_all();
-  }
-  void WaitFor(int n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] { return done_ >= n; });
-  }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int done_ = 0;
+// Batch is GetBulkSync calls started together and what they got.
+struct Batch {
+  std::vector<Reply> replies;
+  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
+  std::vector<v1::GetBulkSyncResponse> responses;
+  Completion done;
 };
 
 class ReadCacheTest : public GatewayTest {
@@ -80,20 +66,9 @@ class ReadCacheTest : public GatewayTest {
         account->mutable_bearer_key()->set_file(
             config.upstream().api_key_file());
       }
-      auto add_caller =
-          [&config](const std::string& principal, const std::string& token,
-                    const std::string& account, const std::string& allow) {
-            auto* entry = config.mutable_callers()->add_tokens();
-            entry->set_principal(principal);
-            entry->set_sha256(gateway::Sha256Hex(token));
-            auto* policy = config.mutable_callers()->add_policies();
-            policy->set_principal(principal);
-            policy->set_account(account);
-            policy->add_allow(allow);
-          };
-      add_caller("second", kSecondAccountToken, "second", "*");
-      add_caller("model-only", kDeniedToken, "default",
-                 "polytomic.v1.ModelSyncService/*");
+      AddCaller(config, "second", kSecondAccountToken, "second", {"*"});
+      AddCaller(config, "model-only", kDeniedToken, "default",
+                {"polytomic.v1.ModelSyncService/*"});
     };
     return options;
   }
@@ -182,34 +157,47 @@ class ReadCacheTest : public GatewayTest {
     return values;
   }
 
-  // StartAll starts `n` GetBulkSync calls of `id` at once; `replies` must
-  // outlive them (WaitFor).
-  void StartAll(const std::string& id, int n, std::vector<Reply>* replies,
-                std::vector<std::unique_ptr<grpc::ClientContext>>* contexts,
-                std::vector<v1::GetBulkSyncResponse>* responses,
-                Waiter* waiter) {
-    replies->resize(n);
-    responses->resize(n);
+  // StartAll starts `n` GetBulkSync calls of `id` at once into `batch`,
+  // which must outlive them (batch->done.WaitFor).
+  void StartAll(const std::string& id, int n, Batch* batch) {
+    if (stub_ == nullptr) {
+      stub_ = v1::BulkSyncService::NewStub(harness_->channel());
+    }
+    batch->replies.resize(n);
+    batch->responses.resize(n);
     request_.set_id(id);
     for (int i = 0; i < n; ++i) {
-      contexts->push_back(std::make_unique<grpc::ClientContext>());
-      grpc::ClientContext* context = contexts->back().get();
-      Reply* reply = &(*replies)[i];
+      batch->contexts.push_back(std::make_unique<grpc::ClientContext>());
+      grpc::ClientContext* context = batch->contexts.back().get();
+      Reply* reply = &batch->replies[i];
       stub_->async()->GetBulkSync(
-          context, &request_, &(*responses)[i],
-          [context, reply, waiter](grpc::Status status) {
+          context, &request_, &batch->responses[i],
+          [context, reply, batch](grpc::Status status) {
             reply->status = std::move(status);
             auto metadata = context->GetServerInitialMetadata();
             if (auto it = metadata.find("x-cache-status");
                 it != metadata.end()) {
               reply->cache_status.assign(it->second.data(), it->second.size());
             }
-            waiter->Done();
+            batch->done.Done();
           });
     }
   }
 
-  // The typed stub StartAll calls through; set by the tests that use it.
+  // StartHeld holds the sandbox's answers to GetBulkSync, starts `n` reads
+  // of `id` into `batch`, and returns once the first is held upstream and
+  // all `n` are in the gateway (the others wait for the held one).
+  void StartHeld(const std::string& id, int n, Batch* batch) {
+    ASSERT_FALSE(
+        upstream()
+            .AddFault({{"operation", "bulkSync.get"}, {"kind", "hold"}})
+            .empty());
+    StartAll(id, n, batch);
+    ASSERT_TRUE(upstream().WaitHeld("bulkSync.get", 1));
+    ASSERT_TRUE(harness_->gateway().AwaitCallsInFlight(n, absl::Seconds(10)));
+  }
+
+  // The typed stub StartAll calls through.
   std::unique_ptr<v1::BulkSyncService::Stub> stub_;
   v1::GetBulkSyncRequest request_;
 };
@@ -252,21 +240,13 @@ TEST_F(ReadCacheTest, NoCacheReadsAfreshAndStoresTheAnswer) {
 TEST_F(ReadCacheTest, ConcurrentIdenticalReadsMakeOneUpstreamCall) {
   const std::string id = FirstBulkSync();
   ForgetRequests();
-  stub_ = v1::BulkSyncService::NewStub(harness_->channel());
-  ASSERT_FALSE(upstream()
-                   .AddFault({{"operation", "bulkSync.get"}, {"kind", "hold"}})
-                   .empty());
   constexpr int kCalls = 8;
-  std::vector<Reply> replies;
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<v1::GetBulkSyncResponse> responses;
-  Waiter waiter;
-  StartAll(id, kCalls, &replies, &contexts, &responses, &waiter);
-  ASSERT_TRUE(upstream().WaitHeld("bulkSync.get", 1));
-  ASSERT_TRUE(
-      harness_->gateway().AwaitCallsInFlight(kCalls, absl::Seconds(10)));
+  Batch batch;
+  ASSERT_NO_FATAL_FAILURE(StartHeld(id, kCalls, &batch));
   EXPECT_EQ(upstream().Release("bulkSync.get"), 1);
-  waiter.WaitFor(kCalls);
+  batch.done.WaitFor(kCalls);
+  const auto& replies = batch.replies;
+  const auto& responses = batch.responses;
 
   EXPECT_EQ(harness_->Count("bulkSync.get"), 1);
   std::multiset<std::string> statuses;
@@ -283,27 +263,17 @@ TEST_F(ReadCacheTest, ConcurrentIdenticalReadsMakeOneUpstreamCall) {
 TEST_F(ReadCacheTest, AnUpstreamErrorReachesEveryWaiterAndIsNotCached) {
   const std::string id = FirstBulkSync();
   ForgetRequests();
-  stub_ = v1::BulkSyncService::NewStub(harness_->channel());
-  ASSERT_FALSE(upstream()
-                   .AddFault({{"operation", "bulkSync.get"}, {"kind", "hold"}})
-                   .empty());
   ASSERT_FALSE(upstream()
                    .AddFault({{"operation", "bulkSync.get"},
                               {"kind", "status"},
                               {"status", 503}})
                    .empty());
   constexpr int kCalls = 4;
-  std::vector<Reply> replies;
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<v1::GetBulkSyncResponse> responses;
-  Waiter waiter;
-  StartAll(id, kCalls, &replies, &contexts, &responses, &waiter);
-  ASSERT_TRUE(upstream().WaitHeld("bulkSync.get", 1));
-  ASSERT_TRUE(
-      harness_->gateway().AwaitCallsInFlight(kCalls, absl::Seconds(10)));
+  Batch batch;
+  ASSERT_NO_FATAL_FAILURE(StartHeld(id, kCalls, &batch));
   upstream().Release("bulkSync.get");
-  waiter.WaitFor(kCalls);
-  for (const Reply& reply : replies) {
+  batch.done.WaitFor(kCalls);
+  for (const Reply& reply : batch.replies) {
     EXPECT_EQ(reply.status.error_code(), grpc::StatusCode::UNAVAILABLE)
         << reply.status.error_message();
   }
@@ -318,33 +288,22 @@ TEST_F(ReadCacheTest, AnUpstreamErrorReachesEveryWaiterAndIsNotCached) {
 TEST_F(ReadCacheTest, ACancelledFirstCallerLeavesTheOthersTheirAnswer) {
   const std::string id = FirstBulkSync();
   ForgetRequests();
-  stub_ = v1::BulkSyncService::NewStub(harness_->channel());
-  ASSERT_FALSE(upstream()
-                   .AddFault({{"operation", "bulkSync.get"}, {"kind", "hold"}})
-                   .empty());
-  std::vector<Reply> first_reply;
-  std::vector<std::unique_ptr<grpc::ClientContext>> first_context;
-  std::vector<v1::GetBulkSyncResponse> first_response;
-  Waiter first_done;
-  StartAll(id, 1, &first_reply, &first_context, &first_response, &first_done);
-  ASSERT_TRUE(upstream().WaitHeld("bulkSync.get", 1));
-
-  std::vector<Reply> replies;
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<v1::GetBulkSyncResponse> responses;
-  Waiter others_done;
-  StartAll(id, 2, &replies, &contexts, &responses, &others_done);
+  Batch first;
+  ASSERT_NO_FATAL_FAILURE(StartHeld(id, 1, &first));
+  Batch others;
+  StartAll(id, 2, &others);
   ASSERT_TRUE(harness_->gateway().AwaitCallsInFlight(3, absl::Seconds(10)));
-  first_context[0]->TryCancel();
-  first_done.WaitFor(1);
-  EXPECT_EQ(first_reply[0].status.error_code(), grpc::StatusCode::CANCELLED);
+  first.contexts[0]->TryCancel();
+  first.done.WaitFor(1);
+  EXPECT_EQ(first.replies[0].status.error_code(), grpc::StatusCode::CANCELLED);
 
   EXPECT_EQ(upstream().Release("bulkSync.get"), 1);
-  others_done.WaitFor(2);
+  others.done.WaitFor(2);
   for (int i = 0; i < 2; ++i) {
-    EXPECT_TRUE(replies[i].status.ok()) << replies[i].status.error_message();
-    EXPECT_EQ(responses[i].data().id(), id);
-    EXPECT_EQ(replies[i].cache_status, "coalesced");
+    EXPECT_TRUE(others.replies[i].status.ok())
+        << others.replies[i].status.error_message();
+    EXPECT_EQ(others.responses[i].data().id(), id);
+    EXPECT_EQ(others.replies[i].cache_status, "coalesced");
   }
   EXPECT_EQ(harness_->Count("bulkSync.get"), 1);
   EXPECT_EQ(GetSync(id).cache_status, "hit") << "the answer was stored";

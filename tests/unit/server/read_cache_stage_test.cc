@@ -53,9 +53,8 @@ class ReadCacheStageTest : public ::testing::Test {
       config.mutable_default_ttl()->set_seconds(10);
     // A registry per stage: each registers the same metrics.
     registries_.push_back(std::make_unique<MetricsRegistry>());
-    auto stage = ReadCacheStage::Create(config, routes(), &clock_,
-                                        absl::Seconds(30),
-                                        registries_.back().get());
+    auto stage = ReadCacheStage::Create(
+        config, routes(), &clock_, absl::Seconds(30), registries_.back().get());
     EXPECT_TRUE(stage.ok()) << stage.status();
     return stage.ok() ? *std::move(stage) : nullptr;
   }
@@ -86,11 +85,11 @@ class ReadCacheStageTest : public ::testing::Test {
     return call;
   }
 
-  // Cached says whether a read of `route` for `sync` is answered from
-  // `stage` now; when it is not, the fetch answers and fills the cache.
-  bool Cached(ReadCacheStage& stage, const Route& route,
-              const std::string& sync) {
-    auto call = CallFor(route, sync);
+  // Fetches reads `call` through `stage` and says whether it was fetched
+  // (the fetch answers at once, filling the cache) rather than answered
+  // from the cache.
+  static bool Fetches(ReadCacheStage& stage,
+                      const std::shared_ptr<CallContext>& call) {
     bool fetched = false;
     bool answered = false;
     stage.Read(
@@ -102,8 +101,15 @@ class ReadCacheStageTest : public ::testing::Test {
         [&answered](absl::StatusOr<ResponseBytes> bytes) {
           answered = bytes.ok();
         });
-    EXPECT_TRUE(answered) << route.operation_id;
-    return !fetched;
+    EXPECT_TRUE(answered) << call->route().operation_id;
+    return fetched;
+  }
+
+  // Cached says whether a read of `route` for `sync` is answered from
+  // `stage` now; when it is not, the fetch fills the cache.
+  bool Cached(ReadCacheStage& stage, const Route& route,
+              const std::string& sync) {
+    return !Fetches(stage, CallFor(route, sync));
   }
 
   std::vector<const Route*> CachedReads(ReadCacheStage& stage) {
@@ -220,22 +226,10 @@ TEST_F(ReadCacheStageTest, ReadsOfAnotherAccountAreNotInvalidated) {
   ASSERT_NE(update, nullptr);
   auto other = CallFor(*get, kSync);
   other->set_account("other");
-  bool fetched = false;
-  auto read = [&](const std::shared_ptr<CallContext>& call) {
-    fetched = false;
-    stage->Read(
-        call,
-        [&fetched](std::shared_ptr<CallContext>, CacheStage::Answered done) {
-          fetched = true;
-          std::move(done)(std::make_shared<const std::string>("answer"));
-        },
-        [](absl::StatusOr<ResponseBytes>) {});
-    return fetched;
-  };
-  EXPECT_TRUE(read(other));
-  EXPECT_FALSE(read(other));
+  EXPECT_TRUE(Fetches(*stage, other));
+  EXPECT_FALSE(Fetches(*stage, other));
   stage->Written(*CallFor(*update, kSync));  // as account "default"
-  EXPECT_FALSE(read(other)) << "another account's entry survives";
+  EXPECT_FALSE(Fetches(*stage, other)) << "another account's entry survives";
   EXPECT_EQ(other->cache_status(), "hit");
 }
 
@@ -288,33 +282,22 @@ TEST_F(ReadCacheStageTest, FieldOrderAndDefaultsDoNotSplitAKey) {
       *first->mutable_request());
   a.set_limit(5);
   a.set_ascending(true);
-  bool fetched = false;
-  auto read = [&](const std::shared_ptr<CallContext>& call) {
-    fetched = false;
-    stage->Read(
-        call,
-        [&fetched](std::shared_ptr<CallContext>, CacheStage::Answered done) {
-          fetched = true;
-          std::move(done)(std::make_shared<const std::string>("answer"));
-        },
-        [](absl::StatusOr<ResponseBytes>) {});
-    return !fetched;
-  };
-  EXPECT_FALSE(read(first));
+  EXPECT_TRUE(Fetches(*stage, first));
 
   auto reordered = CallFor(*list, kSync);
   auto& b = static_cast<polytomic::v1::ListBulkSyncExecutionsRequest&>(
       *reordered->mutable_request());
   b.set_ascending(true);
   b.set_limit(5);
-  EXPECT_TRUE(read(reordered)) << "same request, fields set in another order";
+  EXPECT_FALSE(Fetches(*stage, reordered))
+      << "same request, fields set in another order";
 
   auto different = CallFor(*list, kSync);
   auto& c = static_cast<polytomic::v1::ListBulkSyncExecutionsRequest&>(
       *different->mutable_request());
   c.set_limit(5);
   c.set_ascending(false);  // set, and sent as false: another request
-  EXPECT_FALSE(read(different));
+  EXPECT_TRUE(Fetches(*stage, different));
 }
 
 }  // namespace
