@@ -35,7 +35,7 @@ Callers authenticate: the demo caller "quickstart" sends the token in $token
   $ctl --token_file $token GetBulkSync --id=<an id from ListBulkSyncs>
   $ctl describe CreateModelSync
   build/bin/polytomic-gateway verify --audit_dir build/quickstart-audit
-  curl -s http://127.0.0.1:9464/metrics   # upstream requests by operation and status
+  curl -s http://127.0.0.1:9464/metrics   # cache lookups, upstream requests by status
 Press Ctrl-C to stop.
 MSG
 wait "$gateway_pid"
