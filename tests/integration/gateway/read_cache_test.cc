@@ -6,6 +6,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/support/byte_buffer.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -307,6 +308,29 @@ TEST_F(ReadCacheTest, ACancelledFirstCallerLeavesTheOthersTheirAnswer) {
   }
   EXPECT_EQ(harness_->Count("bulkSync.get"), 1);
   EXPECT_EQ(GetSync(id).cache_status, "hit") << "the answer was stored";
+}
+
+TEST_F(ReadCacheTest, AWaiterWhoseDeadlinePassesLeavesTheOthersTheirAnswer) {
+  const std::string id = FirstBulkSync();
+  ForgetRequests();
+  Batch first;
+  ASSERT_NO_FATAL_FAILURE(StartHeld(id, 1, &first));
+  // Joins the held read, and gives up long before it is released.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::milliseconds(200));
+  v1::GetBulkSyncRequest request;
+  request.set_id(id);
+  v1::GetBulkSyncResponse response;
+  grpc::Status late = stub_->GetBulkSync(&context, request, &response);
+  EXPECT_EQ(late.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+
+  EXPECT_EQ(upstream().Release("bulkSync.get"), 1);
+  first.done.WaitFor(1);
+  EXPECT_TRUE(first.replies[0].status.ok())
+      << first.replies[0].status.error_message();
+  EXPECT_EQ(first.replies[0].cache_status, "miss");
+  EXPECT_EQ(harness_->Count("bulkSync.get"), 1);
 }
 
 TEST_F(ReadCacheTest, TwoAccountsNeverShareAnEntry) {
