@@ -21,12 +21,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "gateway/common/proto_duration.h"
+#include "gateway/rest/curl_transfer.h"
 
 namespace gateway::rest {
 namespace {
@@ -46,92 +46,6 @@ constexpr int kMaxEvents = 128;
 
 // CURLOPT_PREREQFUNCTION appeared in libcurl 7.80.0.
 constexpr unsigned kMinCurlVersion = 0x075000;
-
-// Transfer is one request from Send until its callback ran.
-struct Transfer {
-  RestClient::RequestId id = 0;
-  HttpRequest request;
-  RestClient::Callback done;
-  CURL* easy = nullptr;
-  curl_slist* headers = nullptr;
-  HttpResponse response;
-  // How often libcurl was about to write the request to a connection.
-  int send_attempts = 0;
-};
-
-size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<Transfer*>(user)->response.body.append(data, size * count);
-  return size * count;
-}
-
-// OnHeader collects response headers. A new status line starts a new header
-// block (interim 1xx answers), so earlier headers are dropped.
-size_t OnHeader(char* data, size_t size, size_t count, void* user) {
-  auto* transfer = static_cast<Transfer*>(user);
-  absl::string_view line(data, size * count);
-  line = absl::StripTrailingAsciiWhitespace(line);
-  if (absl::StartsWith(line, "HTTP/")) {
-    transfer->response.headers.clear();
-  } else if (size_t colon = line.find(':'); colon != line.npos) {
-    transfer->response.headers.emplace_back(
-        absl::AsciiStrToLower(line.substr(0, colon)),
-        std::string(absl::StripAsciiWhitespace(line.substr(colon + 1))));
-  }
-  return size * count;
-}
-
-// OnPrerequest runs each time libcurl is about to write the request to a
-// connection, new or reused. The first time is the request itself. A second
-// time is libcurl retrying on a fresh connection because the reused one died
-// before any answer (Curl_retry_request: after a read of nothing, or a send
-// error, on a reused connection): the first copy may have reached the
-// upstream, so the retry is refused and the transfer fails with
-// CURLE_ABORTED_BY_CALLBACK. A cached connection found dead before use is
-// dropped before this runs, so replacing it is not a second attempt.
-int OnPrerequest(void* user, char* /*remote_ip*/, char* /*local_ip*/,
-                 int /*remote_port*/, int /*local_port*/) {
-  auto* transfer = static_cast<Transfer*>(user);
-  return ++transfer->send_attempts == 1 ? CURL_PREREQFUNC_OK
-                                        : CURL_PREREQFUNC_ABORT;
-}
-
-// Describe names the call in error messages: method and path, never the query
-// string, headers or body.
-std::string Describe(const HttpRequest& request) {
-  absl::string_view path = request.target;
-  path = path.substr(0, path.find_first_of("?#"));
-  return absl::StrCat(request.method, " ", path);
-}
-
-// TransportError maps a failed transfer. A timeout before the request's own
-// deadline and before any send attempt is the connect timeout: the upstream
-// did not take the connection, which is unavailability, not the caller's
-// deadline running out.
-absl::Status TransportError(CURLcode code, const Transfer& transfer) {
-  const HttpRequest& request = transfer.request;
-  std::string message = absl::StrCat("upstream ", Describe(request), ": ");
-  bool sent = transfer.send_attempts > 0;
-  if (code == CURLE_ABORTED_BY_CALLBACK && transfer.send_attempts > 1) {
-    return absl::UnavailableError(absl::StrCat(
-        message,
-        "the connection closed before an answer; the request may have reached "
-        "the upstream and was not re-sent"));
-  }
-  absl::StrAppend(&message, curl_easy_strerror(code));
-  if (code == CURLE_OPERATION_TIMEDOUT) {
-    if (!sent && absl::Now() < request.deadline) {
-      return absl::UnavailableError(absl::StrCat(
-          message,
-          " (no connection within the connect timeout; the request "
-          "was not sent)"));
-    }
-    return absl::DeadlineExceededError(message);
-  }
-  absl::StrAppend(&message, sent
-                                ? " (the request may have reached the upstream)"
-                                : " (the request was not sent)");
-  return absl::UnavailableError(message);
-}
 
 // Completion is a finished request whose callback has yet to run.
 struct Completion {
@@ -154,11 +68,6 @@ absl::Duration MonotonicNow() {
 
 absl::Status ErrnoError(absl::string_view what) {
   return absl::InternalError(absl::StrCat(what, ": ", std::strerror(errno)));
-}
-
-absl::Duration ToDuration(const google::protobuf::Duration& duration) {
-  return absl::Seconds(duration.seconds()) +
-         absl::Nanoseconds(duration.nanos());
 }
 
 }  // namespace
@@ -799,7 +708,7 @@ absl::StatusOr<std::unique_ptr<CurlRestClient>> CurlRestClient::Create(
         "upstream.max_connections must be positive");
   }
   settings.max_connections = upstream.max_connections();
-  settings.connect_timeout = ToDuration(upstream.connect_timeout());
+  settings.connect_timeout = ToAbslDuration(upstream.connect_timeout());
   if (settings.connect_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "upstream.connect_timeout must be positive");

@@ -6,6 +6,7 @@
 
 #include "absl/strings/strip.h"
 #include "gateway/auth/access_policy.h"
+#include "gateway/common/proto_duration.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/translate/request_builder.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -15,11 +16,6 @@ namespace gateway::server {
 namespace {
 
 using cache::ReadCache;
-
-absl::Duration DurationOf(const google::protobuf::Duration& duration) {
-  return absl::Seconds(duration.seconds()) +
-         absl::Nanoseconds(duration.nanos());
-}
 
 // CanonicalRequest is the request's deterministic serialization: fields in
 // number order, map entries sorted, fields at their defaults left out.
@@ -71,12 +67,13 @@ absl::StatusOr<std::unique_ptr<ReadCacheStage>> ReadCacheStage::Create(
   for (const auto& route : routes.routes()) {
     if (!route->IsRead()) continue;
     PerRoute& per_route = stage->routes_[route.get()];
-    per_route.ttl = route->cache_ttl.value_or(DurationOf(config.default_ttl()));
+    per_route.ttl =
+        route->cache_ttl.value_or(ToAbslDuration(config.default_ttl()));
     const absl::string_view method = absl::StripPrefix(route->full_method, "/");
     for (const auto& entry : config.methods()) {
       if (auth::MatchesPattern(absl::StripPrefix(entry.method(), "/"),
                                method)) {
-        per_route.ttl = DurationOf(entry.ttl());
+        per_route.ttl = ToAbslDuration(entry.ttl());
         break;
       }
     }

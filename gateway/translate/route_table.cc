@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "gateway/common/proto_duration.h"
 #include "gateway/common/status_macros.h"
 #include "polytomic/v1/options.pb.h"
 
@@ -65,8 +66,7 @@ absl::Status CacheRules(const polytomic::v1::RestRoute& rest, Route& route) {
     if (rest.cache_ttl().seconds() < 0 || rest.cache_ttl().nanos() < 0) {
       return absl::InvalidArgumentError("negative cache_ttl");
     }
-    route.cache_ttl = absl::Seconds(rest.cache_ttl().seconds()) +
-                      absl::Nanoseconds(rest.cache_ttl().nanos());
+    route.cache_ttl = ToAbslDuration(rest.cache_ttl());
   }
   if (route.IsRead()) {
     if (!rest.invalidates().empty()) {
