@@ -1,6 +1,10 @@
 #include "gateway/common/error_details.h"
 
+#include <algorithm>
+#include <cstdint>
+
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -26,10 +30,23 @@ void AttachDetail(absl::Status& status,
       absl::Cord(detail.SerializeAsString()));
 }
 
+void AttachRetryDelay(absl::Status& status, absl::Duration delay) {
+  int64_t millis = std::max<int64_t>(
+      1, absl::ToInt64Milliseconds(delay + absl::Microseconds(999)));
+  google::rpc::RetryInfo retry;
+  retry.mutable_retry_delay()->set_seconds(millis / 1000);
+  retry.mutable_retry_delay()->set_nanos(static_cast<int>(millis % 1000) *
+                                         1'000'000);
+  AttachDetail(status, retry);
+}
+
 std::vector<google::protobuf::Any> DetailsAsAny(const absl::Status& status) {
   std::vector<google::protobuf::Any> details;
   status.ForEachPayload(
       [&](absl::string_view type_url, const absl::Cord& payload) {
+        // Only google.rpc details leave the gateway; other payloads are
+        // internal marks (e.g. kRequestNotSent).
+        if (!absl::StartsWith(type_url, "type.googleapis.com/")) return;
         google::protobuf::Any& any = details.emplace_back();
         any.set_type_url(std::string(type_url));
         any.set_value(std::string(payload));

@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "google/protobuf/any.pb.h"
 #include "google/protobuf/message.h"
 #include "google/rpc/error_details.pb.h"
@@ -36,6 +37,11 @@ absl::Status ErrorWithInfo(absl::StatusCode code, absl::string_view message,
 // AttachDetail adds `detail` (a google.rpc detail message) to a non-OK status.
 void AttachDetail(absl::Status& status,
                   const google::protobuf::Message& detail);
+
+// AttachRetryDelay adds a RetryInfo saying to retry after `delay`, rounded
+// up to the millisecond (never 0: a caller told "now" would come straight
+// back).
+void AttachRetryDelay(absl::Status& status, absl::Duration delay);
 
 // GetDetail reads the detail of type T attached to `status`; false if absent.
 template <typename T>

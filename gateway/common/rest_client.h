@@ -21,7 +21,9 @@
 #include <vector>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/cord.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
@@ -65,6 +67,25 @@ struct HttpResponse {
   }
 };
 
+// kRequestNotSent is the absl::Status payload (empty) that marks a failure
+// whose request certainly never reached the upstream: no connection was
+// made, or the request was refused before a byte of it was written. Without
+// it, a failure (UNAVAILABLE, DEADLINE_EXCEEDED) may have reached the
+// upstream, and its effect is unknown.
+inline constexpr absl::string_view kRequestNotSent =
+    "gateway.rest/request-not-sent";
+
+// MarkNotSent adds kRequestNotSent to a failure.
+inline absl::Status MarkNotSent(absl::Status status) {
+  status.SetPayload(kRequestNotSent, absl::Cord());
+  return status;
+}
+
+// WasNotSent says whether `status` carries kRequestNotSent.
+inline bool WasNotSent(const absl::Status& status) {
+  return status.GetPayload(kRequestNotSent).has_value();
+}
+
 // RestClient sends HTTP requests upstream asynchronously.
 //
 // A request is sent at most once: no RestClient re-sends a request whose
@@ -82,8 +103,10 @@ class RestClient {
   // Callback receives the answer (any HTTP status) or a failure:
   // DEADLINE_EXCEEDED (deadline passed), UNAVAILABLE (could not connect,
   // connection reset or closed before a complete answer; the message says
-  // whether the request may have reached the upstream), CANCELLED (Cancel
-  // was called), or a decorator's refusal (its own code and message).
+  // whether the request may have reached the upstream, and kRequestNotSent
+  // marks those that certainly did not), RESOURCE_EXHAUSTED (the answer's
+  // body exceeded the transport's limit), CANCELLED (Cancel was called), or
+  // a decorator's refusal (its own code and message, with an ErrorInfo).
   using Callback = absl::AnyInvocable<void(absl::StatusOr<HttpResponse>) &&>;
 
   virtual ~RestClient() = default;

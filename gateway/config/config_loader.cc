@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -115,6 +117,9 @@ absl::StatusOr<GatewayConfig> ParseConfig(absl::string_view text,
 void ApplyDefaults(GatewayConfig& config) {
   auto* listener = config.mutable_listener();
   if (listener->address().empty()) listener->set_address("127.0.0.1:50051");
+  if (listener->max_request_bytes() == 0) {
+    listener->set_max_request_bytes(4 << 20);
+  }
   auto* upstream = config.mutable_upstream();
   if (upstream->base_url().empty()) {
     upstream->set_base_url("https://app.polytomic.com");
@@ -123,6 +128,20 @@ void ApplyDefaults(GatewayConfig& config) {
   if (upstream->max_connections() == 0) upstream->set_max_connections(256);
   DefaultDuration(upstream->mutable_connect_timeout(), 5);
   DefaultDuration(upstream->mutable_default_timeout(), 30);
+  if (upstream->max_queued() == 0) upstream->set_max_queued(1024);
+  if (upstream->max_response_bytes() == 0) {
+    upstream->set_max_response_bytes(int64_t{16} << 20);
+  }
+  auto* retry = upstream->mutable_retry();
+  if (retry->max_attempts() == 0) retry->set_max_attempts(3);
+  if (!retry->has_initial_backoff()) {
+    retry->mutable_initial_backoff()->set_nanos(100'000'000);
+  }
+  DefaultDuration(retry->mutable_max_backoff(), 5);
+  if (!retry->has_budget_ratio()) retry->set_budget_ratio(0.2);
+  auto* breaker = upstream->mutable_circuit_breaker();
+  if (!breaker->has_failure_threshold()) breaker->set_failure_threshold(5);
+  DefaultDuration(breaker->mutable_open_duration(), 10);
   auto* updates = config.mutable_updates();
   if (updates->write_only_policy() ==
       v1::Updates::WRITE_ONLY_POLICY_UNSPECIFIED) {
@@ -137,6 +156,13 @@ void ApplyDefaults(GatewayConfig& config) {
   if (audit->directory().empty()) audit->set_directory("audit");
   if (audit->max_file_bytes() == 0) audit->set_max_file_bytes(64 << 20);
   DefaultDuration(config.mutable_reload_interval(), 2);
+  DefaultDuration(config.mutable_shutdown()->mutable_grace_period(), 30);
+  for (auto& policy : *config.mutable_callers()->mutable_policies()) {
+    if (policy.has_rate_limit() && policy.rate_limit().burst() == 0) {
+      policy.mutable_rate_limit()->set_burst(static_cast<int32_t>(
+          std::ceil(std::max(1.0, policy.rate_limit().requests_per_second()))));
+    }
+  }
   auto* cache = config.mutable_cache();
   if (!cache->has_enabled()) cache->set_enabled(true);
   if (cache->max_bytes() == 0) cache->set_max_bytes(int64_t{64} << 20);
@@ -200,6 +226,55 @@ absl::Status ValidateConfig(const GatewayConfig& config) {
   }
   if (config.audit().max_file_bytes() < 4096) {
     return Invalid("audit.max_file_bytes", "must be at least 4096");
+  }
+  if (upstream.max_queued() < 0) {
+    return Invalid("upstream.max_queued", "must not be negative");
+  }
+  if (upstream.max_response_bytes() < 0) {
+    return Invalid("upstream.max_response_bytes", "must be positive");
+  }
+  const auto& retry = upstream.retry();
+  if (retry.max_attempts() < 0) {
+    return Invalid("upstream.retry.max_attempts", "must be at least 1");
+  }
+  if (TimeUtil::DurationToMilliseconds(retry.initial_backoff()) < 0) {
+    return Invalid("upstream.retry.initial_backoff", "must not be negative");
+  }
+  if (TimeUtil::DurationToMilliseconds(retry.max_backoff()) <
+      TimeUtil::DurationToMilliseconds(retry.initial_backoff())) {
+    return Invalid("upstream.retry.max_backoff",
+                   "must not be less than initial_backoff");
+  }
+  if (!(retry.budget_ratio() >= 0 && retry.budget_ratio() <= 1)) {
+    return Invalid("upstream.retry.budget_ratio", "must be within [0, 1]");
+  }
+  const auto& breaker = upstream.circuit_breaker();
+  if (breaker.failure_threshold() < 0) {
+    return Invalid("upstream.circuit_breaker.failure_threshold",
+                   "must not be negative");
+  }
+  if (TimeUtil::DurationToMilliseconds(breaker.open_duration()) <= 0) {
+    return Invalid("upstream.circuit_breaker.open_duration",
+                   "must be positive");
+  }
+  for (int i = 0; i < config.callers().policies_size(); ++i) {
+    const auto& policy = config.callers().policies(i);
+    if (!policy.has_rate_limit()) continue;
+    const std::string where =
+        absl::StrCat("callers.policies[", i, "].rate_limit");
+    if (!(policy.rate_limit().requests_per_second() > 0)) {
+      return Invalid(absl::StrCat(where, ".requests_per_second"),
+                     "must be positive");
+    }
+    if (policy.rate_limit().burst() < 0) {
+      return Invalid(absl::StrCat(where, ".burst"), "must not be negative");
+    }
+  }
+  if (listener.max_request_bytes() < 0) {
+    return Invalid("listener.max_request_bytes", "must be positive");
+  }
+  if (TimeUtil::DurationToMilliseconds(config.shutdown().grace_period()) <= 0) {
+    return Invalid("shutdown.grace_period", "must be positive");
   }
   if (TimeUtil::DurationToMilliseconds(config.reload_interval()) <= 0) {
     return Invalid("reload_interval", "must be positive");

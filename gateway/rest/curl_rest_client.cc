@@ -109,6 +109,7 @@ class CurlRestClient::Loop {
     std::string base_url;  // without a trailing '/'
     long max_connections = 0;
     absl::Duration connect_timeout;
+    std::int64_t max_response_bytes = 0;
   };
 
   static absl::StatusOr<std::unique_ptr<Loop>> Create(Settings settings) {
@@ -372,16 +373,16 @@ class CurlRestClient::Loop {
     const HttpRequest& request = transfer->request;
     absl::Duration remaining = request.deadline - absl::Now();
     if (remaining <= absl::ZeroDuration()) {
-      absl::Status error = absl::DeadlineExceededError(
+      absl::Status error = MarkNotSent(absl::DeadlineExceededError(
           absl::StrCat("upstream ", Describe(request),
-                       ": deadline passed before the request was sent"));
+                       ": deadline passed before the request was sent")));
       Finish(std::move(transfer), std::move(error));
       return;
     }
     CURL* easy = TakeEasy();
     if (easy == nullptr) {
-      absl::Status error = absl::ResourceExhaustedError(absl::StrCat(
-          "upstream ", Describe(request), ": curl_easy_init failed"));
+      absl::Status error = MarkNotSent(absl::ResourceExhaustedError(absl::StrCat(
+          "upstream ", Describe(request), ": curl_easy_init failed")));
       Finish(std::move(transfer), std::move(error));
       return;
     }
@@ -393,6 +394,11 @@ class CurlRestClient::Loop {
     curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1);
     curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, kReceiveBufferBytes);
     curl_easy_setopt(easy, CURLOPT_UPLOAD_BUFFERSIZE, kUploadBufferBytes);
+    transfer->max_response_bytes = settings_.max_response_bytes;
+    // A declared length over the limit fails before the body is read; an
+    // undeclared one is cut off by OnBody as it grows.
+    curl_easy_setopt(easy, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(settings_.max_response_bytes));
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &OnBody);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, transfer.get());
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &OnHeader);
@@ -709,6 +715,11 @@ absl::StatusOr<std::unique_ptr<CurlRestClient>> CurlRestClient::Create(
   }
   settings.max_connections = upstream.max_connections();
   settings.connect_timeout = ToAbslDuration(upstream.connect_timeout());
+  if (upstream.max_response_bytes() <= 0) {
+    return absl::InvalidArgumentError(
+        "upstream.max_response_bytes must be positive");
+  }
+  settings.max_response_bytes = upstream.max_response_bytes();
   if (settings.connect_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
         "upstream.connect_timeout must be positive");

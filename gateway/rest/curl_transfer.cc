@@ -1,5 +1,6 @@
 #include "gateway/rest/curl_transfer.h"
 
+#include <cstdint>
 #include <string>
 
 #include "absl/strings/ascii.h"
@@ -7,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "gateway/common/error_details.h"
 
 namespace gateway::rest {
 std::string Describe(const HttpRequest& request) {
@@ -16,7 +18,14 @@ std::string Describe(const HttpRequest& request) {
 }
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
-  static_cast<Transfer*>(user)->response.body.append(data, size * count);
+  auto* transfer = static_cast<Transfer*>(user);
+  std::string& body = transfer->response.body;
+  if (static_cast<std::int64_t>(body.size() + size * count) >
+      transfer->max_response_bytes) {
+    transfer->response_too_large = true;
+    return 0;  // not what curl offered: it fails with CURLE_WRITE_ERROR
+  }
+  body.append(data, size * count);
   return size * count;
 }
 
@@ -45,6 +54,17 @@ absl::Status TransportError(CURLcode code, const Transfer& transfer) {
   const HttpRequest& request = transfer.request;
   std::string message = absl::StrCat("upstream ", Describe(request), ": ");
   bool sent = transfer.send_attempts > 0;
+  if (code == CURLE_FILESIZE_EXCEEDED ||
+      (code == CURLE_WRITE_ERROR && transfer.response_too_large)) {
+    return ErrorWithInfo(
+        absl::StatusCode::kResourceExhausted,
+        absl::StrCat(request.operation, ": ", message,
+                     "the answer is larger than upstream.max_response_bytes (",
+                     transfer.max_response_bytes, " bytes)"),
+        "UPSTREAM_RESPONSE_TOO_LARGE",
+        {{"operation", std::string(request.operation)},
+         {"limit", absl::StrCat(transfer.max_response_bytes)}});
+  }
   if (code == CURLE_ABORTED_BY_CALLBACK && transfer.send_attempts > 1) {
     return absl::UnavailableError(absl::StrCat(
         message,
@@ -54,16 +74,18 @@ absl::Status TransportError(CURLcode code, const Transfer& transfer) {
   absl::StrAppend(&message, curl_easy_strerror(code));
   if (code == CURLE_OPERATION_TIMEDOUT) {
     if (!sent && absl::Now() < request.deadline) {
-      return absl::UnavailableError(absl::StrCat(
+      return MarkNotSent(absl::UnavailableError(absl::StrCat(
           message,
           " (no connection within the connect timeout; the request "
-          "was not sent)"));
+          "was not sent)")));
     }
     return absl::DeadlineExceededError(message);
   }
-  absl::StrAppend(&message, sent
-                                ? " (the request may have reached the upstream)"
-                                : " (the request was not sent)");
+  if (!sent) {
+    absl::StrAppend(&message, " (the request was not sent)");
+    return MarkNotSent(absl::UnavailableError(message));
+  }
+  absl::StrAppend(&message, " (the request may have reached the upstream)");
   return absl::UnavailableError(message);
 }
 

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -33,13 +34,18 @@ struct Transfer {
   HttpResponse response;
   // How often libcurl was about to write the request to a connection.
   int send_attempts = 0;
+  // upstream.max_response_bytes; OnBody stops the transfer beyond it.
+  std::int64_t max_response_bytes = 0;
+  bool response_too_large = false;
 };
 
 // Describe names a request in error messages: method and path, never the
 // query string, headers or body.
 std::string Describe(const HttpRequest& request);
 
-// OnBody is CURLOPT_WRITEFUNCTION: appends to the response body.
+// OnBody is CURLOPT_WRITEFUNCTION: appends to the response body, or stops
+// the transfer (CURLE_WRITE_ERROR) when the body would exceed
+// max_response_bytes, so an oversized answer is never held whole.
 size_t OnBody(char* data, size_t size, size_t count, void* user);
 
 // OnHeader is CURLOPT_HEADERFUNCTION: collects response headers. A new
@@ -61,7 +67,10 @@ int OnPrerequest(void* user, char* remote_ip, char* local_ip, int remote_port,
 // TransportError maps a failed transfer. A timeout before the request's own
 // deadline and before any send attempt is the connect timeout: the upstream
 // did not take the connection, which is unavailability, not the caller's
-// deadline running out. Messages name the request as Describe does.
+// deadline running out. A failure before any send attempt is marked
+// kRequestNotSent. An answer over max_response_bytes is RESOURCE_EXHAUSTED
+// (reason UPSTREAM_RESPONSE_TOO_LARGE). Messages name the request as
+// Describe does.
 absl::Status TransportError(CURLcode code, const Transfer& transfer);
 
 }  // namespace gateway::rest

@@ -6,7 +6,7 @@
 
 namespace gateway::server {
 
-absl::Status AccessControl::Admit(CallContext& call) const {
+absl::Status AccessControl::Admit(CallContext& call) {
   std::shared_ptr<const auth::AccessPolicy> policy = std::atomic_load(&policy_);
   const std::string& method = call.route().full_method;
   absl::StatusOr<auth::Caller> caller =
@@ -25,10 +25,12 @@ absl::Status AccessControl::Admit(CallContext& call) const {
         {{"method", method}, {"principal", caller->principal}});
   }
   call.set_account(*std::move(account));
-  return absl::OkStatus();
+  return rate_limiter_.Acquire(caller->principal, clock_->Now());
 }
 
-void AccessControl::Replace(std::unique_ptr<const auth::AccessPolicy> policy) {
+void AccessControl::Replace(std::unique_ptr<const auth::AccessPolicy> policy,
+                            const config::v1::Callers& callers) {
+  rate_limiter_.Configure(callers);
   std::atomic_store(
       &policy_, std::shared_ptr<const auth::AccessPolicy>(std::move(policy)));
 }

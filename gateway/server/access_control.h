@@ -1,10 +1,10 @@
 // access_control.h: the authenticate and authorize stages of the pipeline,
 // over a policy that configuration reloads replace while calls run.
 //
-//   AccessControl access(std::move(policy));
+//   AccessControl access(std::move(policy), config.callers(), &clock);
 //   RETURN_IF_ERROR(access.Admit(*call));  // sets principal and account
 //   ...
-//   access.Replace(std::move(reloaded_policy));
+//   access.Replace(std::move(reloaded_policy), reloaded.callers());
 #ifndef GATEWAY_SERVER_ACCESS_CONTROL_H_
 #define GATEWAY_SERVER_ACCESS_CONTROL_H_
 
@@ -12,6 +12,8 @@
 
 #include "absl/status/status.h"
 #include "gateway/auth/access_policy.h"
+#include "gateway/auth/rate_limiter.h"
+#include "gateway/common/clock.h"
 #include "gateway/server/call_context.h"
 
 namespace gateway::server {
@@ -22,20 +24,29 @@ namespace gateway::server {
 // judged by one policy, the one current when Admit started.
 class AccessControl {
  public:
-  explicit AccessControl(std::unique_ptr<const auth::AccessPolicy> policy)
-      : policy_(std::move(policy)) {}
+  // `clock` is borrowed and must outlive it.
+  AccessControl(std::unique_ptr<const auth::AccessPolicy> policy,
+                const config::v1::Callers& callers, const Clock* clock)
+      : policy_(std::move(policy)), clock_(clock) {
+    rate_limiter_.Configure(callers);
+  }
 
-  // Admit authenticates the caller of `call` and authorizes its method:
-  // sets the call's principal (as soon as it is known, so a denied call's
-  // audit record names it) and account. UNAUTHENTICATED or
-  // PERMISSION_DENIED, with ErrorInfo, otherwise.
-  absl::Status Admit(CallContext& call) const;
+  // Admit authenticates the caller of `call`, authorizes its method and
+  // takes a token of the principal's rate limit: sets the call's principal
+  // (as soon as it is known, so a denied call's audit record names it) and
+  // account. UNAUTHENTICATED, PERMISSION_DENIED or RESOURCE_EXHAUSTED
+  // (RATE_LIMITED, see auth/rate_limiter.h), with ErrorInfo, otherwise.
+  absl::Status Admit(CallContext& call);
 
-  // Replace installs a reloaded policy for the calls that start after it.
-  void Replace(std::unique_ptr<const auth::AccessPolicy> policy);
+  // Replace installs a reloaded policy and rate limits for the calls that
+  // start after it.
+  void Replace(std::unique_ptr<const auth::AccessPolicy> policy,
+               const config::v1::Callers& callers);
 
  private:
   std::shared_ptr<const auth::AccessPolicy> policy_;  // atomic load/store
+  auth::RateLimiter rate_limiter_;
+  const Clock* const clock_;
 };
 
 }  // namespace gateway::server

@@ -3,7 +3,10 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
+#include <limits>
 #include <iostream>
 #include <sstream>
 #include <thread>
@@ -19,6 +22,7 @@
 #include "gateway/auth/access_policy.h"
 #include "gateway/auth/credential_store.h"
 #include "gateway/common/metrics.h"
+#include "gateway/common/proto_duration.h"
 #include "gateway/common/status_macros.h"
 #include "gateway/rest/curl_rest_client.h"
 #include "gateway/rest/upstream_client.h"
@@ -99,13 +103,14 @@ struct Gateway::Parts {
   std::unique_ptr<AccessControl> access;
   std::unique_ptr<CallAudit> audit;
   std::unique_ptr<RestClient> upstream_client;
+  rest::CircuitBreakerClient* breaker = nullptr;  // in upstream_client
   std::unique_ptr<translate::Translator> translator;
   std::unique_ptr<Upstream> upstream;
   std::unique_ptr<ReadCacheStage> cache;
   std::unique_ptr<PassThroughExchange> pass_through;
   std::unique_ptr<ReadMergeWriteExchange> read_merge_write;
   std::unique_ptr<Pipeline> pipeline;
-  absl::Duration default_timeout;
+  CallEnvironment call_environment;
   CallsInFlight in_flight;
   std::vector<std::unique_ptr<ContractService>> services;
   std::unique_ptr<grpc::Server> server;
@@ -116,6 +121,23 @@ struct Gateway::Parts {
   bool stopping ABSL_GUARDED_BY(reload_mu) = false;
   std::thread reloader;
   absl::Mutex reload_call_mu;  // one Reload at a time
+
+  // Health: SERVING unless every account's circuit is open or the gateway
+  // drains.
+  absl::Mutex health_mu;
+  bool all_circuits_open ABSL_GUARDED_BY(health_mu) = false;
+  bool draining ABSL_GUARDED_BY(health_mu) = false;
+  bool stopped ABSL_GUARDED_BY(health_mu) = false;  // Shutdown returned
+  std::vector<std::string> health_names;  // "" and every service
+
+  // UpdateHealth sets every health status from the flags.
+  void UpdateHealth() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu) {
+    if (server == nullptr) return;
+    bool serving = !all_circuits_open && !draining;
+    for (const std::string& name : health_names) {
+      server->GetHealthCheckService()->SetServingStatus(name, serving);
+    }
+  }
 };
 
 absl::StatusOr<Gateway::Dependencies> Gateway::DefaultDependencies(
@@ -127,6 +149,7 @@ absl::StatusOr<Gateway::Dependencies> Gateway::DefaultDependencies(
   dependencies.update_locks = std::make_unique<state::InMemoryUpdateLocks>();
   ASSIGN_OR_RETURN(dependencies.write_only,
                    state::InMemoryWriteOnlyValues::Create(config.updates()));
+  dependencies.scheduler = std::make_unique<TimerThread>();
   return dependencies;
 }
 
@@ -143,15 +166,32 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   ASSIGN_OR_RETURN(
       std::unique_ptr<auth::AccessPolicy> policy,
       auth::AccessPolicy::Create(config.callers(), AccountNames(config)));
-  parts->access = std::make_unique<AccessControl>(std::move(policy));
+  parts->access = std::make_unique<AccessControl>(std::move(policy),
+                                                 config.callers(), clock);
   ASSIGN_OR_RETURN(parts->audit_log,
                    audit::AuditLog::Open(config.audit(), clock));
   parts->audit = std::make_unique<CallAudit>(parts->audit_log.get(), clock,
                                              config.audit());
-  ASSIGN_OR_RETURN(parts->upstream_client,
+  rest::UpstreamEnvironment environment;
+  environment.credentials = parts->credentials.get();
+  environment.metrics = &parts->metrics;
+  environment.scheduler = parts->dependencies.scheduler.get();
+  environment.clock = clock;
+  ASSIGN_OR_RETURN(rest::ComposedUpstream composed,
                    rest::ComposeUpstream(
-                       std::move(parts->dependencies.transport),
-                       parts->credentials.get(), &parts->metrics, upstream));
+                       std::move(parts->dependencies.transport), environment,
+                       upstream));
+  parts->upstream_client = std::move(composed.client);
+  parts->breaker = composed.breaker;
+  if (parts->breaker != nullptr) {
+    parts->breaker->SetAccounts(AccountNames(config));
+    Parts* raw = parts.get();
+    parts->breaker->OnAllOpenChange([raw](bool all_open) {
+      absl::MutexLock lock(&raw->health_mu);
+      raw->all_circuits_open = all_open;
+      raw->UpdateHealth();
+    });
+  }
   ASSIGN_OR_RETURN(auto services, translate::ContractServices());
   ASSIGN_OR_RETURN(parts->translator, translate::Translator::Create(services));
   parts->upstream = std::make_unique<Upstream>(parts->upstream_client.get(),
@@ -162,12 +202,11 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
       parts->translator.get(), parts->upstream.get(),
       parts->dependencies.update_locks.get(),
       parts->dependencies.write_only.get(), config.updates());
-  parts->default_timeout = absl::Milliseconds(
-      TimeUtil::DurationToMilliseconds(upstream.default_timeout()));
+  absl::Duration default_timeout = ToAbslDuration(upstream.default_timeout());
   ASSIGN_OR_RETURN(
       parts->cache,
       ReadCacheStage::Create(config.cache(), parts->translator->routes(), clock,
-                             parts->default_timeout, &parts->metrics));
+                             default_timeout, &parts->metrics));
   Pipeline::Stages stages;
   stages.translator = parts->translator.get();
   stages.access = parts->access.get();
@@ -178,15 +217,19 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   stages.write_only = parts->dependencies.write_only.get();
   parts->pipeline = std::make_unique<Pipeline>(stages, config.updates());
 
-  const Pipeline* pipeline = parts->pipeline.get();
-  absl::Duration default_timeout = parts->default_timeout;
-  CallsInFlight* in_flight = &parts->in_flight;
+  CallEnvironment& call_environment = parts->call_environment;
+  call_environment.pipeline = parts->pipeline.get();
+  call_environment.clock = clock;
+  call_environment.in_flight = &parts->in_flight;
+  call_environment.default_timeout = default_timeout;
+  call_environment.max_request_bytes = config.listener().max_request_bytes();
   UnaryHandler handler =
-      [pipeline, default_timeout, clock, in_flight](
-          const translate::Route& route, grpc::CallbackServerContext* context,
-          const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
-        return StartUnaryCall(pipeline, route, default_timeout, clock,
-                              in_flight, context, request, response);
+      [&call_environment](const translate::Route& route,
+                          grpc::CallbackServerContext* context,
+                          const grpc::ByteBuffer* request,
+                          grpc::ByteBuffer* response) {
+        return StartUnaryCall(call_environment, route, context, request,
+                              response);
       };
   std::vector<std::string> names;
   for (const auto* service : services) {
@@ -210,6 +253,11 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    ListenerCredentials(config.listener()));
   builder.AddListeningPort(config.listener().address(), credentials, &port);
+  // gRPC refuses larger messages itself, with its own message; up to twice
+  // the limit, the call refuses them naming listener.max_request_bytes.
+  builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(
+      std::numeric_limits<int>::max(),
+      int64_t{2} * config.listener().max_request_bytes())));
   for (auto& service : parts->services) builder.RegisterService(service.get());
   parts->server = builder.BuildAndStart();
   if (parts->server == nullptr || port == 0) {
@@ -217,8 +265,11 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
         absl::StrCat("cannot listen on ", config.listener().address(),
                      " (listener.address): address in use or not local"));
   }
-  for (const std::string& name : names) {
-    parts->server->GetHealthCheckService()->SetServingStatus(name, true);
+  parts->health_names = names;
+  parts->health_names.push_back("");
+  {
+    absl::MutexLock lock(&parts->health_mu);
+    parts->UpdateHealth();
   }
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(parts)));
   gateway->port_ = port;
@@ -254,7 +305,10 @@ absl::Status Gateway::Reload() {
         auth::AccessPolicy::Create(config.callers(), AccountNames(config)));
     // Replace reads every key file again, rotated ones included.
     RETURN_IF_ERROR(parts.credentials->Replace(config.accounts()));
-    parts.access->Replace(std::move(policy));
+    if (parts.breaker != nullptr) {
+      parts.breaker->SetAccounts(AccountNames(config));
+    }
+    parts.access->Replace(std::move(policy), config.callers());
     parts.audit->Reconfigure(config.audit());
     return absl::OkStatus();
   };
@@ -268,7 +322,12 @@ absl::Status Gateway::Reload() {
 
 Gateway::Gateway(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
-Gateway::~Gateway() { Shutdown(absl::Now()); }
+Gateway::~Gateway() {
+  Shutdown(absl::Now());
+  // The decorators' timer tasks point into the upstream client, which goes
+  // before the scheduler does.
+  parts_->dependencies.scheduler->Stop();
+}
 
 std::string Gateway::address() const { return absl::StrCat(host_, ":", port_); }
 
@@ -291,25 +350,42 @@ void Gateway::FlushAudit() {
 }
 
 void Gateway::Shutdown(absl::Time deadline) {
-  if (parts_->reloader.joinable()) {
-    {
-      absl::MutexLock lock(&parts_->reload_mu);
-      parts_->stopping = true;
-    }
-    parts_->reloader.join();
+  Parts& parts = *parts_;
+  {
+    absl::MutexLock lock(&parts.health_mu);
+    if (parts.stopped) return;
+    parts.draining = true;
+    parts.UpdateHealth();
   }
-  if (parts_->server != nullptr) {
-    parts_->server->GetHealthCheckService()->SetServingStatus(false);
-    parts_->server->Shutdown(absl::ToChronoTime(deadline));
-    parts_->server->Wait();
-    parts_->server.reset();
+  parts.in_flight.Close();
+  if (parts.reloader.joinable()) {
+    {
+      absl::MutexLock lock(&parts.reload_mu);
+      parts.stopping = true;
+    }
+    parts.reloader.join();
+  }
+  if (parts.server != nullptr) {
+    // Calls still in flight at the deadline are cancelled by the server's
+    // Shutdown; each is audited as it ends.
+    parts.in_flight.AwaitNoneOrHurry(deadline);
+    parts.server->Shutdown(absl::ToChronoTime(absl::Now()));
+    parts.server->Wait();
+    {
+      absl::MutexLock lock(&parts.health_mu);
+      parts.server.reset();
+    }
     // Outcome records are built on the audit writer from the calls'
     // contexts, which point into the route table: build them while it
     // still exists.
     FlushAudit();
   }
   // Last, so that the metrics of a draining gateway can still be scraped.
-  if (parts_->admin != nullptr) parts_->admin->Stop();
+  if (parts.admin != nullptr) parts.admin->Stop();
+  absl::MutexLock lock(&parts.health_mu);
+  parts.stopped = true;
 }
+
+void Gateway::Hurry() { parts_->in_flight.Hurry(); }
 
 }  // namespace gateway::server

@@ -9,7 +9,7 @@
 //   std::cout << "listening on " << gateway->address();
 //   std::cout << "admin listening on " << gateway->admin_address();
 //   ...
-//   gateway->Shutdown(absl::Now() + absl::Seconds(10));
+//   gateway->Shutdown(absl::Now() + absl::Seconds(30));  // drain, then stop
 //
 // It wires the listener (TLS, mutual TLS or loopback plaintext), the upstream
 // client (the injected transport under the decorators of
@@ -36,6 +36,7 @@
 #include "absl/time/time.h"
 #include "gateway/common/clock.h"
 #include "gateway/common/rest_client.h"
+#include "gateway/common/scheduler.h"
 #include "gateway/common/update_locks.h"
 #include "gateway/common/write_only_values.h"
 #include "gateway/config/v1/config.pb.h"
@@ -60,11 +61,13 @@ class Gateway {
     std::unique_ptr<RestClient> transport;
     std::unique_ptr<UpdateLocks> update_locks;
     std::unique_ptr<WriteOnlyValues> write_only;
+    // Runs the retries' backoffs and the circuit breaker's timers.
+    std::unique_ptr<Scheduler> scheduler;
   };
 
   // DefaultDependencies are the production ones for `config`: the system
-  // clock, the libcurl transport (upstream), and the in-memory update locks
-  // and write-only values (updates).
+  // clock, the libcurl transport (upstream), the in-memory update locks and
+  // write-only values (updates), and a TimerThread.
   static absl::StatusOr<Dependencies> DefaultDependencies(
       const config::v1::GatewayConfig& config);
 
@@ -105,9 +108,16 @@ class Gateway {
   // are written (a read's record may still be queued when it is answered).
   void FlushAudit();
 
-  // Shutdown stops taking calls, lets calls in flight finish until
-  // `deadline`, then cancels the rest, and stops the admin listener.
+  // Shutdown drains and stops: health turns NOT_SERVING and new calls get
+  // UNAVAILABLE (reason GATEWAY_DRAINING) at once; calls in flight may
+  // finish until `deadline` (or Hurry); what is left then is cancelled (and
+  // audited as such); the audit trail is flushed and the admin listener
+  // stops. Blocks until done; later calls return at once.
   void Shutdown(absl::Time deadline);
+
+  // Hurry ends a Shutdown's wait for calls in flight now (a second stop
+  // signal). Any thread, any time.
+  void Hurry();
 
  private:
   struct Parts;

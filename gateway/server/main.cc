@@ -9,20 +9,25 @@
 // admin listener serves /metrics:
 //   polytomic-gateway: serving 7 services on 127.0.0.1:50051 (upstream ...)
 //   polytomic-gateway: admin listening on 127.0.0.1:9464 (GET /metrics)
-// SIGTERM or SIGINT: stop taking calls, give calls in flight 10 s, exit 0.
+// SIGTERM or SIGINT drains: health NOT_SERVING and new calls refused at
+// once, calls in flight given until shutdown.grace_period after the signal
+// (a second signal ends the wait), the audit trail flushed, exit 0.
 // `verify` checks the audit trail's hash chain across its files and prints
 // the first broken or missing record (exit 1), or how many it checked.
 #include <csignal>
 #include <iostream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "gateway/audit/audit_log.h"
+#include "gateway/common/proto_duration.h"
 #include "gateway/config/config_loader.h"
 #include "gateway/server/gateway.h"
 
@@ -143,8 +148,23 @@ int main(int argc, char** argv) {
 
   int signal = 0;
   sigwait(&stop_signals, &signal);
-  std::cout << "polytomic-gateway: stopping (signal " << signal << ")"
-            << std::endl;
-  (*gateway)->Shutdown(absl::Now() + absl::Seconds(10));
+  absl::Time deadline =
+      absl::Now() + gateway::ToAbslDuration(config->shutdown().grace_period());
+  std::cout << "polytomic-gateway: draining (signal " << signal
+            << "); a second signal stops at once" << std::endl;
+  // The drain runs on its own thread, so that main can hear a second
+  // signal, which cuts it short.
+  gateway::server::Gateway* running = gateway->get();
+  absl::Notification drained;
+  std::thread drain([running, deadline, &drained] {
+    running->Shutdown(deadline);
+    drained.Notify();
+  });
+  const timespec poll = {0, 100'000'000};
+  while (!drained.HasBeenNotified()) {
+    if (sigtimedwait(&stop_signals, nullptr, &poll) > 0) running->Hurry();
+  }
+  drain.join();
+  std::cout << "polytomic-gateway: stopped" << std::endl;
   return 0;
 }

@@ -50,7 +50,7 @@ class Pipeline {
   // Stages are the pipeline's collaborators, borrowed: they must outlive it.
   struct Stages {
     const translate::Translator* translator = nullptr;
-    const AccessControl* access = nullptr;
+    AccessControl* access = nullptr;
     const AuditStage* audit = nullptr;
     CacheStage* cache = nullptr;
     const Exchange* pass_through = nullptr;

@@ -3,6 +3,7 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -92,7 +93,27 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
         call_(std::make_shared<CallContext>(&route, started, deadline,
                                             std::move(origin))) {}
 
-  void Start(const Pipeline& pipeline, const grpc::ByteBuffer* request) {
+  void Start(const CallEnvironment& environment,
+             const grpc::ByteBuffer* request) {
+    if (environment.in_flight->closed()) {
+      Complete(ErrorWithInfo(
+          absl::StatusCode::kUnavailable,
+          "the gateway is shutting down and takes no new calls; retry on "
+          "another replica",
+          "GATEWAY_DRAINING", {}));
+      return;
+    }
+    if (static_cast<std::int64_t>(request->Length()) >
+        environment.max_request_bytes) {
+      Complete(ErrorWithInfo(
+          absl::StatusCode::kResourceExhausted,
+          absl::StrCat("the request is ", request->Length(),
+                       " bytes, more than listener.max_request_bytes (",
+                       environment.max_request_bytes, ")"),
+          "REQUEST_TOO_LARGE",
+          {{"limit", absl::StrCat(environment.max_request_bytes)}}));
+      return;
+    }
     grpc::ProtoBufferReader reader(const_cast<grpc::ByteBuffer*>(request));
     if (!call_->mutable_request()->ParseFromZeroCopyStream(&reader)) {
       Complete(ErrorWithInfo(
@@ -102,7 +123,8 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
           "INVALID_REQUEST", {}));
       return;
     }
-    pipeline.Run(call_, [this](absl::Status status) { Complete(status); });
+    environment.pipeline->Run(call_,
+                              [this](absl::Status status) { Complete(status); });
   }
 
   void OnCancel() override { call_->Cancel(); }
@@ -145,21 +167,22 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* StartUnaryCall(
-    const Pipeline* pipeline, const translate::Route& route,
-    absl::Duration default_timeout, const Clock* clock,
-    CallsInFlight* in_flight, grpc::CallbackServerContext* context,
-    const grpc::ByteBuffer* request, grpc::ByteBuffer* response) {
-  absl::Time deadline = absl::Now() + default_timeout;
+grpc::ServerUnaryReactor* StartUnaryCall(const CallEnvironment& environment,
+                                         const translate::Route& route,
+                                         grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) {
+  absl::Time deadline = absl::Now() + environment.default_timeout;
   if (context->deadline() != std::chrono::system_clock::time_point::max()) {
     deadline = std::min(deadline, absl::FromChrono(context->deadline()));
   }
   Origin origin = OriginOf(*context);
   context->AddInitialMetadata("x-request-id", origin.request_id);
-  in_flight->Enter();
-  auto* call = new UnaryCall(route, clock->Now(), deadline, std::move(origin),
-                             in_flight, context, response);
-  call->Start(*pipeline, request);
+  environment.in_flight->Enter();
+  auto* call =
+      new UnaryCall(route, environment.clock->Now(), deadline,
+                    std::move(origin), environment.in_flight, context, response);
+  call->Start(environment, request);
   return call;
 }
 

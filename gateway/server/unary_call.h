@@ -1,19 +1,24 @@
 // unary_call.h: the reactor of one gRPC call into the pipeline.
 //
-//   ServerUnaryReactor* reactor = StartUnaryCall(
-//       pipeline, route, default_timeout, &in_flight, context, request,
-//       response);
+//   ServerUnaryReactor* reactor = StartUnaryCall(environment, route, context,
+//                                                request, response);
 //
 // It parses the request bytes into the route's input message, runs the
 // pipeline, answers with the response bytes the pipeline produced (without
 // copying them) and finishes the call exactly once. When
 // the caller cancels (or its deadline passes), the upstream transfer is
 // aborted. The upstream deadline is the caller's, capped by
-// `default_timeout` so no call can hang.
+// `default_timeout` so no call can hang. Before the pipeline, a call is
+// refused (and not audited, as it never started) when the gateway drains
+// (UNAVAILABLE, reason GATEWAY_DRAINING), when its request exceeds
+// `max_request_bytes` (RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE), or when
+// its bytes do not parse (INVALID_ARGUMENT).
 #ifndef GATEWAY_SERVER_UNARY_CALL_H_
 #define GATEWAY_SERVER_UNARY_CALL_H_
 
 #include <grpcpp/grpcpp.h>
+
+#include <cstdint>
 
 #include "absl/time/time.h"
 #include "gateway/common/clock.h"
@@ -23,14 +28,25 @@
 
 namespace gateway::server {
 
+// CallEnvironment is what every call borrows; it outlives the calls.
+struct CallEnvironment {
+  const Pipeline* pipeline = nullptr;
+  // Times the call (its deadline is real time, as gRPC's and the
+  // transport's are).
+  const Clock* clock = nullptr;
+  // Counts the call until gRPC is done with it; refuses it when closed.
+  CallsInFlight* in_flight = nullptr;
+  absl::Duration default_timeout;  // upstream.default_timeout
+  std::int64_t max_request_bytes = 0;  // listener.max_request_bytes
+};
+
 // StartUnaryCall creates the reactor, which deletes itself when gRPC is done
-// with it; the call counts in `in_flight` until then. `clock` times the call
-// (its deadline is real time, as gRPC's and the transport's are).
-grpc::ServerUnaryReactor* StartUnaryCall(
-    const Pipeline* pipeline, const translate::Route& route,
-    absl::Duration default_timeout, const Clock* clock,
-    CallsInFlight* in_flight, grpc::CallbackServerContext* context,
-    const grpc::ByteBuffer* request, grpc::ByteBuffer* response);
+// with it.
+grpc::ServerUnaryReactor* StartUnaryCall(const CallEnvironment& environment,
+                                         const translate::Route& route,
+                                         grpc::CallbackServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response);
 
 }  // namespace gateway::server
 

@@ -11,6 +11,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gateway/common/error_details.h"
+#include "gateway/common/retry_after.h"
 #include "gateway/common/json_codec.h"
 #include "google/protobuf/duration.pb.h"
 
@@ -113,24 +114,6 @@ std::string ProtoPath(const Route& route, const WireSchema& schema,
 
 }  // namespace
 
-std::optional<absl::Duration> ParseRetryAfter(absl::string_view value,
-                                              absl::Time now) {
-  value = absl::StripAsciiWhitespace(value);
-  if (value.empty()) return std::nullopt;
-  int64_t seconds = 0;
-  if (absl::SimpleAtoi(value, &seconds)) {
-    if (seconds < 0) return std::nullopt;
-    return absl::Seconds(seconds);
-  }
-  absl::Time when;
-  std::string error;
-  if (absl::ParseTime("%a, %d %b %Y %H:%M:%S GMT", value, absl::UTCTimeZone(),
-                      &when, &error)) {
-    return std::max(absl::ZeroDuration(), when - now);
-  }
-  return std::nullopt;
-}
-
 absl::Status UpstreamHttpError(const Route& route, const WireSchema& schema,
                                const HttpResponse& response, absl::Time now) {
   absl::StatusCode code = absl::StatusCode::kInternal;
@@ -175,9 +158,7 @@ absl::Status UpstreamHttpError(const Route& route, const WireSchema& schema,
   }
   if (response.status == 429 || response.status == 503) {
     if (auto delay = ParseRetryAfter(response.Header("retry-after"), now)) {
-      google::rpc::RetryInfo retry;
-      retry.mutable_retry_delay()->set_seconds(absl::ToInt64Seconds(*delay));
-      AttachDetail(status, retry);
+      AttachRetryDelay(status, *delay);
     }
   }
   return status;

@@ -29,8 +29,6 @@
 #ifndef GATEWAY_TRANSLATE_ERROR_MAPPING_H_
 #define GATEWAY_TRANSLATE_ERROR_MAPPING_H_
 
-#include <optional>
-
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "gateway/common/rest_client.h"
@@ -52,11 +50,6 @@ absl::Status UpstreamTransportError(const Route& route,
 // read.
 absl::Status BadUpstreamBody(const Route& route, int http_status,
                              absl::string_view why);
-
-// ParseRetryAfter reads a Retry-After value (delay-seconds or an HTTP date)
-// relative to `now`; nullopt if absent or unreadable.
-std::optional<absl::Duration> ParseRetryAfter(absl::string_view value,
-                                              absl::Time now);
 
 }  // namespace gateway::translate
 

@@ -62,10 +62,14 @@ absl::Status NotStarted(const std::string& what, const Process& process) {
 
 }  // namespace
 
-absl::StatusOr<SandboxProcess> StartSandbox(const std::string& binary,
-                                            const std::string& api_key) {
-  absl::StatusOr<std::unique_ptr<Process>> started = Process::Start(
-      binary, {"--listen", "127.0.0.1:0", "--api-key", api_key, "--seed"});
+absl::StatusOr<SandboxProcess> StartSandbox(
+    const std::string& binary, const std::string& api_key,
+    const std::vector<std::string>& extra_args) {
+  std::vector<std::string> args = {"--listen", "127.0.0.1:0", "--api-key",
+                                   api_key, "--seed"};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  absl::StatusOr<std::unique_ptr<Process>> started =
+      Process::Start(binary, args);
   if (!started.ok()) return started.status();
   SandboxProcess sandbox;
   sandbox.process = *std::move(started);

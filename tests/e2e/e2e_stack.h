@@ -15,6 +15,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -58,10 +59,12 @@ struct SandboxProcess {
   nlohmann::json seed;  // what --seed created
 };
 
-// StartSandbox starts `binary --seed` on port 0 accepting `api_key`, and
-// waits for its address and seed; errors carry its output.
-absl::StatusOr<SandboxProcess> StartSandbox(const std::string& binary,
-                                            const std::string& api_key);
+// StartSandbox starts `binary --seed` on port 0 accepting `api_key` (and
+// `extra_args`, e.g. {"--threads", "256"}), and waits for its address and
+// seed; errors carry its output.
+absl::StatusOr<SandboxProcess> StartSandbox(
+    const std::string& binary, const std::string& api_key,
+    const std::vector<std::string>& extra_args = {});
 
 // GatewayProcess is a running polytomic-gateway.
 struct GatewayProcess {

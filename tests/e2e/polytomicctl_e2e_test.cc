@@ -428,7 +428,7 @@ TEST_F(PolytomicctlE2eTest, VerifyFindsTheAuditTrailIntactThenTampered) {
 
 TEST_F(PolytomicctlE2eTest, StoppedGatewayIsUnavailable) {
   StopAndExpectCleanExit(*gateway_, "polytomic-gateway");
-  EXPECT_THAT(gateway_->Stdout(), HasSubstr("stopping (signal 15)"));
+  EXPECT_THAT(gateway_->Stdout(), HasSubstr("draining (signal 15)"));
   gateway_.reset();
 
   const RunResult run = Ctl({"GetBulkSync", "--id=" + SeededSync(0)});

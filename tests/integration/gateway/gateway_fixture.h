@@ -10,7 +10,12 @@
 #ifndef TESTS_INTEGRATION_GATEWAY_GATEWAY_FIXTURE_H_
 #define TESTS_INTEGRATION_GATEWAY_GATEWAY_FIXTURE_H_
 
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
 #include <condition_variable>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -123,6 +128,41 @@ class Completion {
   std::condition_variable cv_;
   int done_ = 0;
 };
+
+// HealthOf asks grpc.health.v1.Health/Check about `service` ("" = the
+// server) through a generic stub (Debian's gRPC ships no health protos):
+// kServing, kNotServing, or -1 when the check itself fails.
+inline constexpr int kServing = 1;
+inline constexpr int kNotServing = 2;
+inline int HealthOf(const std::shared_ptr<grpc::Channel>& channel,
+                    const std::string& service) {
+  // HealthCheckRequest{service = 1}; HealthCheckResponse{status = 1}.
+  std::string request;
+  if (!service.empty()) {
+    request.push_back(0x0a);
+    request.push_back(static_cast<char>(service.size()));
+    request += service;
+  }
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::Slice slice(request);
+  grpc::ByteBuffer in(&slice, 1);
+  grpc::ByteBuffer out;
+  std::promise<grpc::Status> done;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                 &in, &out, [&done](grpc::Status s) { done.set_value(s); });
+  if (!done.get_future().get().ok()) return -1;
+  std::vector<grpc::Slice> slices;
+  out.Dump(&slices);
+  std::string response;
+  for (const auto& s : slices) {
+    response.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  if (response.size() != 2 || response[0] != 0x08) return -1;
+  return response[1];
+}
 
 // AddCaller binds `token` to `principal`, acting as `account` and allowed
 // `patterns`.

@@ -1,9 +1,13 @@
-// A start-sync whose answer is lost is not sent twice: the gateway in front
-// of a scripted upstream that closes a kept-alive connection after reading
-// the POST, answering nothing. libcurl on its own would write the POST again
-// on a fresh connection (and start a second execution); the gateway answers
-// UNAVAILABLE instead, and every attempt of a call carries one
-// Idempotency-Key, the caller's or the call's request id.
+// A start-sync whose answer is lost is re-sent only by the gateway's retry,
+// each time with the same Idempotency-Key: the gateway in front of a
+// scripted upstream that closes a kept-alive connection after reading the
+// POST, answering nothing. libcurl on its own would write the POST again on
+// a fresh connection, without the gateway knowing; here every copy the
+// upstream reads is one of the gateway's attempts (upstream.retry.
+// max_attempts, 3 by default), each carrying one Idempotency-Key, the
+// caller's or the call's request id, so a real upstream runs it once. After
+// the last attempt the caller gets UNAVAILABLE saying it may have reached
+// the upstream.
 #include <memory>
 #include <string>
 
@@ -20,6 +24,8 @@ namespace v1 = ::polytomic::v1;
 using Reply = testsupport::ScriptedHttpServer::Reply;
 using ::testing::HasSubstr;
 
+// upstream.retry.max_attempts by default.
+constexpr int kAttempts = 3;
 constexpr char kSyncId[] = "5d7c3a52-0000-4000-8000-000000000001";
 constexpr char kStartPath[] =
     "/api/bulk/syncs/5d7c3a52-0000-4000-8000-000000000001/executions";
@@ -79,7 +85,7 @@ class NoResendTest : public GatewayTest {
   std::unique_ptr<testsupport::ScriptedHttpServer> upstream_;
 };
 
-TEST_F(NoResendTest, ALostStartIsSentOnceWithTheCallsRequestIdAsItsKey) {
+TEST_F(NoResendTest, EveryAttemptOfALostStartCarriesTheCallsRequestId) {
   WarmConnection();
   v1::StartBulkSyncRequest request;
   request.set_id(kSyncId);
@@ -88,11 +94,12 @@ TEST_F(NoResendTest, ALostStartIsSentOnceWithTheCallsRequestIdAsItsKey) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
       << testsupport::Describe(status);
   EXPECT_THAT(status.error_message(), HasSubstr("may have reached"));
-  EXPECT_EQ(upstream_->CountRequests(kStartPath), 1);
+  EXPECT_EQ(upstream_->CountRequests(kStartPath), kAttempts);
   ASSERT_FALSE(request_id.empty());
   for (const auto& sent : upstream_->requests()) {
     if (sent.target != kStartPath) continue;
     EXPECT_EQ(sent.Header("idempotency-key"), request_id);
+    EXPECT_EQ(sent.headers.size(), upstream_->requests().back().headers.size());
   }
 }
 
@@ -104,7 +111,7 @@ TEST_F(NoResendTest, TheCallersKeyIsSentInsteadOfTheGatewaysOwn) {
   std::string request_id;
   EXPECT_EQ(Start(request, &request_id).error_code(),
             grpc::StatusCode::UNAVAILABLE);
-  EXPECT_EQ(upstream_->CountRequests(kStartPath), 1);
+  EXPECT_EQ(upstream_->CountRequests(kStartPath), kAttempts);
   for (const auto& sent : upstream_->requests()) {
     if (sent.target != kStartPath) continue;
     EXPECT_EQ(sent.Header("idempotency-key"), "nightly-resync-0001");

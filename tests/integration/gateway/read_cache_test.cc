@@ -267,7 +267,7 @@ TEST_F(ReadCacheTest, AnUpstreamErrorReachesEveryWaiterAndIsNotCached) {
   ASSERT_FALSE(upstream()
                    .AddFault({{"operation", "bulkSync.get"},
                               {"kind", "status"},
-                              {"status", 503}})
+                              {"status", 500}})  // not retried
                    .empty());
   constexpr int kCalls = 4;
   Batch batch;

@@ -1,6 +1,7 @@
 // How upstream answers and failures reach callers: every row of the error
-// mapping table, unreadable bodies, unknown enum values, and caller input
-// rejected before any upstream call.
+// mapping table (after as many attempts as the retry policy makes), unreadable
+// bodies, unknown enum values, and caller input rejected before any upstream
+// call. Faults here apply to every attempt.
 
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
@@ -22,6 +23,8 @@ class UpstreamErrorsTest : public GatewayTest {
   grpc::Status GetSync(v1::GetBulkSyncResponse* response = nullptr) {
     v1::GetBulkSyncResponse ignored;
     grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
     v1::GetBulkSyncRequest request;
     request.set_id(FirstBulkSync());
     return Stub<BulkSyncService>()->GetBulkSync(&context, request,
@@ -31,6 +34,7 @@ class UpstreamErrorsTest : public GatewayTest {
   void AddFault(const Json& fault) {
     Json spec = fault;
     if (!spec.contains("operation")) spec["operation"] = "bulkSync.get";
+    if (!spec.contains("count")) spec["count"] = 0;  // every attempt
     ASSERT_FALSE(upstream().AddFault(spec).empty()) << spec.dump();
   }
 };
@@ -39,6 +43,7 @@ struct Row {
   int http_status;
   grpc::StatusCode code;
   const char* reason;
+  int attempts = 1;  // 3 (upstream.retry.max_attempts) when retried
 };
 
 class ErrorTableTest : public UpstreamErrorsTest,
@@ -46,8 +51,10 @@ class ErrorTableTest : public UpstreamErrorsTest,
 
 TEST_P(ErrorTableTest, UpstreamStatusBecomesGrpcCodeWithErrorInfo) {
   const Row& row = GetParam();
+  ForgetRequests();
   AddFault({{"kind", "status"}, {"status", row.http_status}});
   grpc::Status status = GetSync();
+  EXPECT_EQ(harness_->Count("bulkSync.get"), row.attempts);
   EXPECT_EQ(status.error_code(), row.code) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("bulkSync.get"));
   google::rpc::ErrorInfo info = ErrorInfoOf(status);
@@ -71,22 +78,24 @@ INSTANTIATE_TEST_SUITE_P(
             "UPSTREAM_REQUEST_TOO_LARGE"},
         Row{422, grpc::StatusCode::INVALID_ARGUMENT,
             "UPSTREAM_REJECTED_REQUEST"},
-        Row{429, grpc::StatusCode::RESOURCE_EXHAUSTED, "UPSTREAM_RATE_LIMITED"},
+        Row{429, grpc::StatusCode::RESOURCE_EXHAUSTED, "UPSTREAM_RATE_LIMITED", 3},
         Row{500, grpc::StatusCode::UNAVAILABLE, "UPSTREAM_UNAVAILABLE"},
-        Row{502, grpc::StatusCode::UNAVAILABLE, "UPSTREAM_UNAVAILABLE"},
-        Row{503, grpc::StatusCode::UNAVAILABLE, "UPSTREAM_UNAVAILABLE"},
-        Row{504, grpc::StatusCode::DEADLINE_EXCEEDED, "UPSTREAM_TIMEOUT"}),
+        Row{502, grpc::StatusCode::UNAVAILABLE, "UPSTREAM_UNAVAILABLE", 3},
+        Row{503, grpc::StatusCode::UNAVAILABLE, "UPSTREAM_UNAVAILABLE", 3},
+        Row{504, grpc::StatusCode::DEADLINE_EXCEEDED, "UPSTREAM_TIMEOUT", 3}),
     [](const ::testing::TestParamInfo<Row>& info) {
       return absl::StrCat("Http", info.param.http_status);
     });
 
 TEST_F(UpstreamErrorsTest, RateLimitCarriesRetryInfo) {
-  AddFault({{"kind", "status"}, {"status", 429}, {"retry_after", "17"}});
+  // 25 s would end past the read's fetch deadline (upstream.default_timeout,
+  // 20 s in the harness): no retry waits for it.
+  AddFault({{"kind", "status"}, {"status", 429}, {"retry_after", "25"}});
   grpc::Status status = GetSync();
   ASSERT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
   google::rpc::RetryInfo retry;
   ASSERT_TRUE(DetailOf(status, &retry));
-  EXPECT_EQ(retry.retry_delay().seconds(), 17);
+  EXPECT_EQ(retry.retry_delay().seconds(), 25);
 }
 
 TEST_F(UpstreamErrorsTest, NotFoundFromTheUpstreamItself) {

@@ -25,7 +25,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "gateway/common/error_details.h"
 #include "gateway/config/v1/config.pb.h"
+#include "gateway/rest/curl_transfer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/scripted_http_server.h"
@@ -48,6 +50,7 @@ config::v1::Upstream UpstreamFor(const std::string& base_url,
   config::v1::Upstream upstream;
   upstream.set_base_url(base_url);
   upstream.set_max_connections(max_connections);
+  upstream.set_max_response_bytes(1000);
   upstream.mutable_connect_timeout()->set_seconds(
       absl::ToInt64Seconds(connect_timeout));
   upstream.mutable_connect_timeout()->set_nanos(static_cast<int>(
@@ -188,6 +191,54 @@ TEST(CurlRestClientTest, GetReturnsStatusLowerCasedHeadersAndBody) {
   EXPECT_EQ(received[0].method, "GET");
   EXPECT_EQ(received[0].target, "/api/bulk/syncs?active=true");
   EXPECT_EQ(received[0].Header("expect"), "");
+}
+
+TEST(CurlRestClientTest, AnAnswerOverTheLimitIsRefusedNamingIt) {
+  // UpstreamFor's limit is 1,000 bytes; one byte more is refused, exactly
+  // 1,000 is not.
+  auto server = StartServer([](const ServerRequest& request) {
+    return Reply::Answer(200, std::string(request.target == "/big" ? 1001
+                                                                    : 1000,
+                                          'x'));
+  });
+  auto client = NewClient(UpstreamFor(server->base_url()));
+
+  auto fits = Call(*client, Request("GET", "/fits"));
+  ASSERT_TRUE(fits.ok()) << fits.status();
+  EXPECT_EQ(fits->body.size(), 1000u);
+  auto big = Call(*client, Request("GET", "/big"));
+  ASSERT_EQ(big.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(big.status().message()),
+              HasSubstr("upstream.max_response_bytes (1000 bytes)"));
+  google::rpc::ErrorInfo info;
+  ASSERT_TRUE(GetDetail(big.status(), &info));
+  EXPECT_EQ(info.reason(), "UPSTREAM_RESPONSE_TOO_LARGE");
+}
+
+TEST(CurlTransferTest, ABodyGrowingPastTheLimitStopsTheTransfer) {
+  // An answer without Content-Length is cut off as it arrives.
+  Transfer transfer;
+  transfer.max_response_bytes = 10;
+  char chunk[6] = "abcde";
+  EXPECT_EQ(OnBody(chunk, 1, 5, &transfer), 5u);
+  EXPECT_EQ(OnBody(chunk, 1, 5, &transfer), 5u);
+  EXPECT_EQ(OnBody(chunk, 1, 1, &transfer), 0u);  // curl: CURLE_WRITE_ERROR
+  EXPECT_TRUE(transfer.response_too_large);
+  EXPECT_EQ(transfer.response.body, "abcdeabcde");
+  absl::Status status = TransportError(CURLE_WRITE_ERROR, transfer);
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted);
+}
+
+TEST(CurlTransferTest, OnlyFailuresBeforeSendingAreMarkedNotSent) {
+  Transfer transfer;
+  transfer.request.method = "POST";
+  transfer.request.target = "/api/syncs";
+  transfer.request.deadline = absl::InfiniteFuture();
+  EXPECT_TRUE(WasNotSent(TransportError(CURLE_COULDNT_CONNECT, transfer)));
+  transfer.send_attempts = 1;
+  absl::Status reset = TransportError(CURLE_RECV_ERROR, transfer);
+  EXPECT_EQ(reset.code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(WasNotSent(reset));
 }
 
 TEST(CurlRestClientTest, PostSendsBodyAsJson) {

@@ -206,7 +206,8 @@ Stack::Stack(StackOptions options)
   // A broken stack fails the test in the helpers above; the tests then stop
   // at their first ASSERT instead of crashing here.
   if (translator == nullptr || write_only == nullptr) return;
-  access_ = std::make_unique<AccessControl>(Policy());
+  access_ = std::make_unique<AccessControl>(
+      Policy(), gateway::config::v1::Callers(), &clock);
   upstream_stage_ =
       std::make_unique<Upstream>(&upstream, translator.get(), &clock);
   pass_through_ = std::make_unique<PassThroughExchange>(translator.get(),
