@@ -169,6 +169,27 @@ TEST_F(ResilienceTest, AStartWhoseResponseIsLostRunsOnce) {
   EXPECT_GE(keyed, 1);
 }
 
+TEST_F(ResilienceTest, AMaskedUpdateRetriesItsOwnPutNotTheWholeUpdate) {
+  const std::string id = FirstBulkSync();
+  ForgetRequests();
+  AddFault({{"operation", "bulkSync.update"},
+            {"kind", "status"},
+            {"status", 503},
+            {"count", 1}});
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(10)));
+  v1::UpdateBulkSyncRequest request;
+  request.set_id(id);
+  request.mutable_bulk_sync()->set_name("renamed through a 503");
+  request.mutable_update_mask()->add_paths("name");
+  v1::UpdateBulkSyncResponse response;
+  ASSERT_GRPC_OK(
+      Stub<BulkSyncService>()->UpdateBulkSync(&context, request, &response));
+  EXPECT_EQ(response.data().name(), "renamed through a 503");
+  EXPECT_EQ(harness_->Count("bulkSync.get"), 1);
+  EXPECT_EQ(harness_->Count("bulkSync.update"), 2);
+}
+
 TEST_F(ResilienceTest, RepeatedFailuresOpenTheCircuitAndHealthSaysSo) {
   ForgetRequests();
   AddFault({{"kind", "status"}, {"status", 500}, {"count", 0}});
@@ -359,6 +380,37 @@ TEST_F(DrainTest, CallsInFlightFinishNewOnesAreRefusedAllAreAudited) {
     }
   }
   EXPECT_EQ(records, kCalls);
+}
+
+TEST_F(DrainTest, WhatTheGraceLeavesIsCancelledAndAudited) {
+  ASSERT_FALSE(upstream()
+                   .AddFault({{"operation", "bulkSync.get"}, {"kind", "hold"}})
+                   .empty());
+  grpc::ClientContext context;
+  v1::GetBulkSyncRequest request;
+  request.set_id(FirstBulkSync());
+  v1::GetBulkSyncResponse response;
+  grpc::Status status;
+  Completion done;
+  Stub<BulkSyncService>()->async()->GetBulkSync(
+      &context, &request, &response, [&](grpc::Status s) {
+        status = std::move(s);
+        done.Done();
+      });
+  ASSERT_TRUE(upstream().WaitHeld("bulkSync.get", 1));
+  harness_->gateway().Shutdown(absl::Now());  // no grace left
+  done.WaitFor(1);
+  EXPECT_FALSE(status.ok());
+  upstream().Release("bulkSync.get");
+  std::ifstream file(harness_->audit_dir() + "/audit.jsonl");
+  std::vector<std::string> codes;
+  for (std::string line; std::getline(file, line);) {
+    Json record = Json::parse(line);
+    if (record["method"] == "/polytomic.v1.BulkSyncService/GetBulkSync") {
+      codes.push_back(record["code"].get<std::string>());
+    }
+  }
+  EXPECT_THAT(codes, ::testing::ElementsAre("CANCELLED"));
 }
 
 }  // namespace

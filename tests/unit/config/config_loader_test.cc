@@ -42,6 +42,44 @@ upstream:
   EXPECT_EQ(config->admin().address(), "127.0.0.1:9464");
 }
 
+TEST(ConfigLoaderTest, ResilienceDefaults) {
+  auto config = LoadConfig(WriteTemp(R"(
+upstream: {api_key_file: k}
+callers:
+  policies: [{principal: p, account: default, allow: ["*"],
+              rate_limit: {requests_per_second: 2.5}}]
+)")
+                               .path(),
+                           {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto& upstream = config->upstream();
+  EXPECT_EQ(upstream.max_queued(), 1024);
+  EXPECT_EQ(upstream.max_response_bytes(), 16 << 20);
+  EXPECT_EQ(upstream.retry().max_attempts(), 3);
+  EXPECT_EQ(TimeUtil::DurationToMilliseconds(upstream.retry().initial_backoff()),
+            100);
+  EXPECT_EQ(TimeUtil::DurationToSeconds(upstream.retry().max_backoff()), 5);
+  EXPECT_DOUBLE_EQ(upstream.retry().budget_ratio(), 0.2);
+  EXPECT_EQ(upstream.circuit_breaker().failure_threshold(), 5);
+  EXPECT_EQ(
+      TimeUtil::DurationToSeconds(upstream.circuit_breaker().open_duration()),
+      10);
+  EXPECT_EQ(config->listener().max_request_bytes(), 4 << 20);
+  EXPECT_EQ(TimeUtil::DurationToSeconds(config->shutdown().grace_period()), 30);
+  EXPECT_EQ(config->callers().policies(0).rate_limit().burst(), 3);  // ceil
+}
+
+TEST(ConfigLoaderTest, ZeroIsKeptWhereItMeansOff) {
+  auto config = LoadConfig(
+      WriteTemp("upstream: {api_key_file: k, circuit_breaker: "
+                "{failure_threshold: 0}, retry: {budget_ratio: 0}}\n")
+          .path(),
+      {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->upstream().circuit_breaker().failure_threshold(), 0);
+  EXPECT_EQ(config->upstream().retry().budget_ratio(), 0);
+}
+
 TEST(ConfigLoaderTest, JsonIsAccepted) {
   auto config =
       ParseConfig(R"({"listener": {"address": "0.0.0.0:9000"}})", "inline");
@@ -186,6 +224,23 @@ TEST(ConfigLoaderTest, ErrorsNameTheField) {
                 "upstream.max_connections"},
            Case{"upstream: {api_key_file: k}\nadmin: {address: nowhere}\n",
                 "admin.address"},
+           Case{"upstream: {api_key_file: k, retry: {max_attempts: -1}}\n",
+                "upstream.retry.max_attempts"},
+           Case{"upstream: {api_key_file: k, retry: {initial_backoff: 2s, "
+                "max_backoff: 1s}}\n",
+                "upstream.retry.max_backoff"},
+           Case{"upstream: {api_key_file: k, retry: {budget_ratio: 1.5}}\n",
+                "upstream.retry.budget_ratio"},
+           Case{"upstream: {api_key_file: k, circuit_breaker: "
+                "{open_duration: -1s}}\n",
+                "upstream.circuit_breaker.open_duration"},
+           Case{"upstream: {api_key_file: k, max_queued: -1}\n",
+                "upstream.max_queued"},
+           Case{"upstream: {api_key_file: k}\nshutdown: {grace_period: -5s}\n",
+                "shutdown.grace_period"},
+           Case{"upstream: {api_key_file: k}\ncallers: {policies: [{principal: "
+                "p, account: default, allow: [x], rate_limit: {burst: 3}}]}\n",
+                "callers.policies[0].rate_limit.requests_per_second"},
            Case{"upstream: {api_key_file: k}\nadmin: {address: "
                 "127.0.0.1:99999}\n",
                 "admin.address"},
