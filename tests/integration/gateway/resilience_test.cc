@@ -169,6 +169,23 @@ TEST_F(ResilienceTest, AStartWhoseResponseIsLostRunsOnce) {
   EXPECT_GE(keyed, 1);
 }
 
+TEST_F(ResilienceTest, ADeleteWhoseResponseIsLostSucceeds) {
+  const std::string id = SeededBulkSync(2);
+  ForgetRequests();
+  // The sandbox deletes, then loses the response; the retry finds nothing.
+  AddFault({{"operation", "bulkSync.delete"}, {"kind", "drop"},
+            {"when", "after"}});
+  grpc::ClientContext context;
+  context.set_deadline(In(std::chrono::seconds(10)));
+  v1::DeleteBulkSyncRequest request;
+  request.set_id(id);
+  v1::DeleteBulkSyncResponse response;
+  ASSERT_GRPC_OK(
+      Stub<BulkSyncService>()->DeleteBulkSync(&context, request, &response));
+  EXPECT_EQ(harness_->Count("bulkSync.delete"), 2);
+  EXPECT_EQ(upstream().Get("/api/bulk/syncs/" + id).status, 404);
+}
+
 TEST_F(ResilienceTest, AMaskedUpdateRetriesItsOwnPutNotTheWholeUpdate) {
   const std::string id = FirstBulkSync();
   ForgetRequests();
