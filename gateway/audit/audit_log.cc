@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gateway/audit/audit_files.h"
 #include "gateway/common/sha256.h"
@@ -128,6 +129,24 @@ class AuditLog::Writer {
     thread_ = std::thread([this] { Run(); });
   }
 
+  // Instrument registers the writer's metrics; before Start.
+  absl::Status Instrument(MetricsRegistry* metrics) {
+    absl::StatusOr<Family<Histogram>*> duration = metrics->AddHistogramFamily(
+        "polytomic_gateway_audit_write_duration_seconds",
+        "Time to write one batch of audit records (and fdatasync it when "
+        "synced is true).",
+        {"synced"}, LatencyBounds());
+    if (!duration.ok()) return duration.status();
+    write_duration_[0] = (*duration)->WithLabels({"false"});
+    write_duration_[1] = (*duration)->WithLabels({"true"});
+    return metrics->AddCallbackGauge(
+        "polytomic_gateway_audit_queue_depth",
+        "Audit records (and flushes) queued for the writer.", [this] {
+          absl::MutexLock lock(&mu_);
+          return static_cast<double>(queue_.size());
+        });
+  }
+
   void Append(Json record, RecordMaker make_record, bool durable, Done done) {
     absl::MutexLock lock(&mu_);
     awaited_ = awaited_ || durable || done != nullptr;
@@ -231,7 +250,12 @@ class AuditLog::Writer {
           }
           sync = sync || batch[i].durable;
         }
+        absl::Time started = absl::Now();
         written = WriteData(data, sync);
+        if (write_duration_[sync] != nullptr) {
+          write_duration_[sync]->Observe(
+              absl::ToDoubleSeconds(absl::Now() - started));
+        }
         if (written.ok()) {
           seq_ = seq;
           prev_ = std::move(prev);
@@ -464,11 +488,15 @@ class AuditLog::Writer {
   std::string prev_;
   int64_t recovered_bytes_ = 0;  // A `recovered` record is owed for these.
   bool resync_chain_ = false;    // Re-read seq/prev from the file on reopen.
+  // Batch write durations, [not synced] and [synced]; null if not
+  // instrumented.
+  Histogram* write_duration_[2] = {nullptr, nullptr};
   std::thread thread_;
 };
 
 absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
-    const config::v1::Audit& options, const Clock* clock) {
+    const config::v1::Audit& options, const Clock* clock,
+    MetricsRegistry* metrics) {
   if (clock == nullptr) {
     return absl::InvalidArgumentError("audit: a clock is required");
   }
@@ -480,6 +508,7 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
   }
   auto writer = std::make_unique<Writer>(options, clock);
   RETURN_IF_ERROR(writer->Init());
+  if (metrics != nullptr) RETURN_IF_ERROR(writer->Instrument(metrics));
   writer->Start();
   return std::unique_ptr<AuditLog>(new AuditLog(std::move(writer)));
 }

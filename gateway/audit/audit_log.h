@@ -36,6 +36,7 @@
 #include "absl/status/statusor.h"
 #include "gateway/common/clock.h"
 #include "gateway/common/json_codec.h"
+#include "gateway/common/metrics.h"
 #include "gateway/config/v1/config.pb.h"
 
 namespace gateway::audit {
@@ -51,9 +52,13 @@ class AuditLog {
 
   // Open creates `config.directory` if needed, recovers a torn tail and
   // finds where the chain continues; files rotate past
-  // `config.max_file_bytes`. Fails if the directory cannot be written.
+  // `config.max_file_bytes`. Fails if the directory cannot be written. With
+  // `metrics` (borrowed; it must not be rendered after the log is gone), it
+  // registers polytomic_gateway_audit_queue_depth and
+  // polytomic_gateway_audit_write_duration_seconds{synced}.
   static absl::StatusOr<std::unique_ptr<AuditLog>> Open(
-      const config::v1::Audit& config, const Clock* clock);
+      const config::v1::Audit& config, const Clock* clock,
+      MetricsRegistry* metrics = nullptr);
 
   ~AuditLog();
 

@@ -116,6 +116,37 @@ void Gauge::Add(double delta) {
   }
 }
 
+Histogram::Histogram(const Options& options)
+    : bounds_(options.bounds),
+      buckets_(new std::atomic<uint64_t>[options.bounds.size() + 1]) {
+  for (size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0);
+}
+
+void Histogram::Observe(double value) {
+  size_t bucket = static_cast<size_t>(
+      std::lower_bound(bounds_.begin(), bounds_.end(), value) -
+      bounds_.begin());
+  buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
+  double current = sum_.load(std::memory_order_relaxed);
+  while (!sum_.compare_exchange_weak(current, current + value,
+                                     std::memory_order_relaxed)) {
+  }
+  count_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Histogram::Collect(SampleWriter& out) const {
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i <= bounds_.size(); ++i) {
+    cumulative += buckets_[i].load(std::memory_order_relaxed);
+    out.WriteWithLabel(
+        "_bucket", "le",
+        i < bounds_.size() ? absl::StrCat(bounds_[i]) : std::string("+Inf"),
+        static_cast<double>(cumulative));
+  }
+  out.Write("_sum", sum_.load(std::memory_order_relaxed));
+  out.Write("_count", cumulative);
+}
+
 void MetricFamily::AppendText(std::string* out) const {
   std::vector<Series> series = Snapshot();
   if (series.empty()) return;
@@ -215,6 +246,24 @@ absl::StatusOr<Family<Gauge>*> MetricsRegistry::AddGaugeFamily(
     absl::string_view name, absl::string_view help,
     std::vector<std::string> label_names) {
   return AddFamily<Gauge>(name, help, std::move(label_names), {});
+}
+
+absl::StatusOr<Family<Histogram>*> MetricsRegistry::AddHistogramFamily(
+    absl::string_view name, absl::string_view help,
+    std::vector<std::string> label_names, std::vector<double> bounds) {
+  if (!std::is_sorted(bounds.begin(), bounds.end()) ||
+      std::adjacent_find(bounds.begin(), bounds.end()) != bounds.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metric ", name, ": bucket bounds must ascend"));
+  }
+  for (const std::string& label : label_names) {
+    if (label == "le") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("metric ", name, ": a histogram has no label \"le\""));
+    }
+  }
+  return AddFamily<Histogram>(name, help, std::move(label_names),
+                              {std::move(bounds)});
 }
 
 absl::Status MetricsRegistry::AddCallbackGauge(

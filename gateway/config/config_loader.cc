@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "gateway/common/logger.h"
 #include "gateway/common/status_macros.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -157,10 +158,15 @@ void ApplyDefaults(GatewayConfig& config) {
   if (audit->max_file_bytes() == 0) audit->set_max_file_bytes(64 << 20);
   DefaultDuration(config.mutable_reload_interval(), 2);
   DefaultDuration(config.mutable_shutdown()->mutable_grace_period(), 30);
+  if (config.log().level().empty()) config.mutable_log()->set_level("info");
   for (auto& policy : *config.mutable_callers()->mutable_policies()) {
     if (policy.has_rate_limit() && policy.rate_limit().burst() == 0) {
-      policy.mutable_rate_limit()->set_burst(static_cast<int32_t>(
-          std::ceil(std::max(1.0, policy.rate_limit().requests_per_second()))));
+      // Clamped before the cast: a rate of 1e10 (or NaN) must not overflow
+      // it; validation then judges the rate itself.
+      double rate = policy.rate_limit().requests_per_second();
+      double burst = std::isfinite(rate) ? std::clamp(std::ceil(rate), 1.0, 1e6)
+                                         : 1.0;
+      policy.mutable_rate_limit()->set_burst(static_cast<int32_t>(burst));
     }
   }
   auto* cache = config.mutable_cache();
@@ -262,7 +268,8 @@ absl::Status ValidateConfig(const GatewayConfig& config) {
     if (!policy.has_rate_limit()) continue;
     const std::string where =
         absl::StrCat("callers.policies[", i, "].rate_limit");
-    if (!(policy.rate_limit().requests_per_second() > 0)) {
+    if (!(policy.rate_limit().requests_per_second() > 0) ||
+        !std::isfinite(policy.rate_limit().requests_per_second())) {
       return Invalid(absl::StrCat(where, ".requests_per_second"),
                      "must be positive");
     }
@@ -272,6 +279,9 @@ absl::Status ValidateConfig(const GatewayConfig& config) {
   }
   if (listener.max_request_bytes() < 0) {
     return Invalid("listener.max_request_bytes", "must be positive");
+  }
+  if (!ParseLogLevel(config.log().level()).ok()) {
+    return Invalid("log.level", "must be debug, info, warning or error");
   }
   if (TimeUtil::DurationToMilliseconds(config.shutdown().grace_period()) <= 0) {
     return Invalid("shutdown.grace_period", "must be positive");

@@ -10,7 +10,10 @@
 //
 // Each request is counted once, when its answer arrives: `code` is the HTTP
 // status ("200", "404", ...) or "error" when no HTTP answer came (connection
-// failures, deadlines, cancellations, the transport's refusals). It passes
+// failures, deadlines, cancellations, the transport's refusals); and its
+// duration, from Send to the answer, goes into
+// http_client_request_duration_seconds{operation, http_request_method,
+// http_response_status_code}. It passes
 // the request, the answer and Cancel through untouched, and adds no
 // re-send: what the transport promises still holds.
 //
@@ -38,7 +41,8 @@ namespace gateway::rest {
 class MetricsClient final : public RestClient {
  public:
   // Create registers polytomic_gateway_upstream_requests_total{operation,
-  // code} in `registry` (or shares it, if it is there already).
+  // code} and the duration histogram in `registry` (or shares them, if they
+  // are there already).
   static absl::StatusOr<std::unique_ptr<MetricsClient>> Create(
       std::unique_ptr<RestClient> inner, MetricsRegistry* registry);
 
@@ -46,11 +50,13 @@ class MetricsClient final : public RestClient {
   void Cancel(RequestId id) override { inner_->Cancel(id); }
 
  private:
-  MetricsClient(std::unique_ptr<RestClient> inner, Family<Counter>* requests)
-      : inner_(std::move(inner)), requests_(requests) {}
+  MetricsClient(std::unique_ptr<RestClient> inner, Family<Counter>* requests,
+                Family<Histogram>* duration)
+      : inner_(std::move(inner)), requests_(requests), duration_(duration) {}
 
   const std::unique_ptr<RestClient> inner_;
-  Family<Counter>* const requests_;  // owned by the registry
+  Family<Counter>* const requests_;     // owned by the registry
+  Family<Histogram>* const duration_;   // owned by the registry
 };
 
 }  // namespace gateway::rest

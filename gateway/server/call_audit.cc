@@ -33,6 +33,7 @@ void Record(const CallContext& call, const char* event,
   const translate::Route& route = call.route();
   record.String("event", event)
       .String("request_id", call.origin().request_id)
+      .String("trace_id", call.origin().trace.trace_id())
       .String("principal", call.principal())
       .String("peer", call.origin().peer)
       .String("method", route.full_method);

@@ -29,6 +29,7 @@
 #include "gateway/common/update_locks.h"
 #include "gateway/common/write_only_values.h"
 #include "gateway/fieldmask/mask_plan.h"
+#include "gateway/server/trace_context.h"
 #include "gateway/translate/route_table.h"
 #include "google/protobuf/arena.h"
 #include "google/protobuf/message.h"
@@ -44,6 +45,8 @@ struct Origin {
   std::string bearer_token;
   // The caller asked for a fresh read (`cache-control: no-cache`).
   bool no_cache = false;
+  // The call's trace: the caller's `traceparent`, continued, or a new one.
+  TraceContext trace;
 };
 
 // ResponseBytes is a serialized response message, shared (a cache can hand

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <fstream>
 #include <limits>
-#include <iostream>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -97,6 +96,7 @@ std::vector<std::string> AccountNames(const config::v1::GatewayConfig& config) {
 struct Gateway::Parts {
   MetricsRegistry metrics;
   Dependencies dependencies;
+  std::unique_ptr<Logger> logger;
   ConfigSource reload;
   std::unique_ptr<auth::CredentialStore> credentials;
   std::unique_ptr<audit::AuditLog> audit_log;
@@ -150,6 +150,7 @@ absl::StatusOr<Gateway::Dependencies> Gateway::DefaultDependencies(
   ASSIGN_OR_RETURN(dependencies.write_only,
                    state::InMemoryWriteOnlyValues::Create(config.updates()));
   dependencies.scheduler = std::make_unique<TimerThread>();
+  dependencies.log_sink = Logger::Stderr();
   return dependencies;
 }
 
@@ -159,6 +160,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   auto parts = std::make_unique<Parts>();
   parts->dependencies = std::move(dependencies);
   const Clock* clock = parts->dependencies.clock.get();
+  ASSIGN_OR_RETURN(LogLevel level, ParseLogLevel(config.log().level()));
+  parts->logger = std::make_unique<Logger>(
+      level, parts->dependencies.log_sink ? parts->dependencies.log_sink
+                                          : Logger::Stderr());
   parts->reload = std::move(reload);
   const auto& upstream = config.upstream();
   ASSIGN_OR_RETURN(parts->credentials,
@@ -169,7 +174,7 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   parts->access = std::make_unique<AccessControl>(std::move(policy),
                                                  config.callers(), clock);
   ASSIGN_OR_RETURN(parts->audit_log,
-                   audit::AuditLog::Open(config.audit(), clock));
+                   audit::AuditLog::Open(config.audit(), clock, &parts->metrics));
   parts->audit = std::make_unique<CallAudit>(parts->audit_log.get(), clock,
                                              config.audit());
   rest::UpstreamEnvironment environment;
@@ -223,6 +228,20 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   call_environment.in_flight = &parts->in_flight;
   call_environment.default_timeout = default_timeout;
   call_environment.max_request_bytes = config.listener().max_request_bytes();
+  call_environment.logger = parts->logger.get();
+  ASSIGN_OR_RETURN(
+      call_environment.call_duration,
+      parts->metrics.AddHistogramFamily(
+          "rpc_server_call_duration_seconds",
+          "Duration of gRPC calls served (OpenTelemetry rpc.server.call."
+          "duration), by service, method and gRPC status code; its _count is "
+          "the calls.",
+          {"rpc_service", "rpc_method", "rpc_grpc_status_code"},
+          LatencyBounds()));
+  CallsInFlight* in_flight = &parts->in_flight;
+  RETURN_IF_ERROR(parts->metrics.AddCallbackGauge(
+      "rpc_server_active_calls", "gRPC calls in flight.",
+      [in_flight] { return static_cast<double>(in_flight->count()); }));
   UnaryHandler handler =
       [&call_environment](const translate::Route& route,
                           grpc::CallbackServerContext* context,
@@ -286,8 +305,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
                                              interval)) {
       parts.reload_mu.Unlock();
       if (absl::Status reloaded = self->Reload(); !reloaded.ok()) {
-        std::cerr << "polytomic-gateway: configuration reload: "
-                  << reloaded.message() << " (keeping the current one)\n";
+        parts.logger->Log(LogLevel::kWarning,
+                          "configuration reload failed; keeping the current "
+                          "configuration",
+                          {{"error", reloaded.message()}});
       }
       parts.reload_mu.Lock();
     }

@@ -35,6 +35,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "gateway/common/clock.h"
+#include "gateway/common/logger.h"
 #include "gateway/common/rest_client.h"
 #include "gateway/common/scheduler.h"
 #include "gateway/common/update_locks.h"
@@ -63,11 +64,13 @@ class Gateway {
     std::unique_ptr<WriteOnlyValues> write_only;
     // Runs the retries' backoffs and the circuit breaker's timers.
     std::unique_ptr<Scheduler> scheduler;
+    // Where the structured log lines go (log.level filters them).
+    Logger::Sink log_sink;
   };
 
   // DefaultDependencies are the production ones for `config`: the system
   // clock, the libcurl transport (upstream), the in-memory update locks and
-  // write-only values (updates), and a TimerThread.
+  // write-only values (updates), a TimerThread, and logs to stderr.
   static absl::StatusOr<Dependencies> DefaultDependencies(
       const config::v1::GatewayConfig& config);
 

@@ -30,7 +30,7 @@ std::string CanonicalRequest(const google::protobuf::Message& request) {
 }
 
 // FetchContext is the context a miss is fetched on: the leader's request,
-// account and request id, and a deadline of its own, so the fetch outlives
+// account, request id and trace, and a deadline of its own, so the fetch outlives
 // the leader for the readers that joined it.
 std::shared_ptr<CallContext> FetchContext(const CallContext& leader,
                                           absl::Time now,
@@ -38,6 +38,7 @@ std::shared_ptr<CallContext> FetchContext(const CallContext& leader,
   Origin origin;
   origin.request_id = leader.origin().request_id;
   origin.peer = leader.origin().peer;
+  origin.trace = leader.origin().trace;
   auto fetch = std::make_shared<CallContext>(&leader.route(), now,
                                              now + timeout, std::move(origin));
   fetch->mutable_request()->CopyFrom(leader.request());

@@ -37,6 +37,13 @@ Origin OriginOf(const grpc::CallbackServerContext& context) {
   Origin origin;
   origin.request_id = NewRequestId();
   origin.peer = context.peer();
+  const auto& client_metadata = context.client_metadata();
+  auto traceparent = client_metadata.find("traceparent");
+  origin.trace = TraceContext::Continue(
+      traceparent == client_metadata.end()
+          ? absl::string_view()
+          : absl::string_view(traceparent->second.data(),
+                              traceparent->second.size()));
   if (auto auth = context.auth_context(); auth != nullptr) {
     for (const grpc::string_ref& uri : auth->FindPropertyValues("peer_uri")) {
       origin.identity.uri_sans.emplace_back(uri.data(), uri.size());
@@ -82,12 +89,31 @@ grpc::Slice SliceOf(const ResponseBytes& bytes) {
       grpc::Slice::STEAL_REF);
 }
 
+// Trouble says whether a call ending with `code` is worth a warning: the
+// gateway or the upstream, not the caller, may be at fault.
+bool Trouble(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+    case absl::StatusCode::kInternal:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kUnknown:
+      return true;
+    default:
+      return false;
+  }
+}
+
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
   UnaryCall(const translate::Route& route, absl::Time started,
-            absl::Time deadline, Origin origin, CallsInFlight* in_flight,
+            absl::Time deadline, Origin origin,
+            const CallEnvironment& environment,
             grpc::CallbackServerContext* context, grpc::ByteBuffer* response)
-      : in_flight_(in_flight),
+      : in_flight_(environment.in_flight),
+        clock_(environment.clock),
+        call_duration_(environment.call_duration),
+        logger_(environment.logger),
         context_(context),
         response_(response),
         call_(std::make_shared<CallContext>(&route, started, deadline,
@@ -144,6 +170,26 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   // Complete answers with the response bytes (on success) and finishes the
   // call; after Finish, gRPC may delete this reactor at any time.
   void Complete(const absl::Status& status) {
+    const google::protobuf::MethodDescriptor& method = *call_->route().method;
+    const absl::AlphaNum code(static_cast<int>(status.code()));
+    const absl::Duration took = clock_->Now() - call_->started();
+    call_duration_
+        ->WithLabels({method.service()->full_name(), method.name(),
+                      code.Piece()})
+        ->Observe(absl::ToDoubleSeconds(took));
+    LogLevel level = Trouble(status.code()) ? LogLevel::kWarning
+                                            : LogLevel::kDebug;
+    if (logger_->Enabled(level)) {
+      const Origin& origin = call_->origin();
+      logger_->Log(level, status.ok() ? "call" : "call failed",
+                   {{"request_id", origin.request_id},
+                    {"trace_id", origin.trace.trace_id()},
+                    {"method", call_->route().full_method},
+                    {"code", code.Piece()},
+                    {"error", status.message()},
+                    {"duration_ms",
+                     absl::StrCat(absl::ToDoubleMilliseconds(took))}});
+    }
     if (call_->route().IsRead()) {
       const absl::string_view cache_status = call_->cache_status();
       context_->AddInitialMetadata(
@@ -160,6 +206,9 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
   }
 
   CallsInFlight* const in_flight_;
+  const Clock* const clock_;
+  Family<Histogram>* const call_duration_;
+  const Logger* const logger_;
   grpc::CallbackServerContext* const context_;
   grpc::ByteBuffer* const response_;
   const std::shared_ptr<CallContext> call_;
@@ -178,10 +227,11 @@ grpc::ServerUnaryReactor* StartUnaryCall(const CallEnvironment& environment,
   }
   Origin origin = OriginOf(*context);
   context->AddInitialMetadata("x-request-id", origin.request_id);
+  context->AddInitialMetadata("traceparent", origin.trace.Header());
   environment.in_flight->Enter();
   auto* call =
       new UnaryCall(route, environment.clock->Now(), deadline,
-                    std::move(origin), environment.in_flight, context, response);
+                    std::move(origin), environment, context, response);
   call->Start(environment, request);
   return call;
 }

@@ -12,7 +12,9 @@
 // refused (and not audited, as it never started) when the gateway drains
 // (UNAVAILABLE, reason GATEWAY_DRAINING), when its request exceeds
 // `max_request_bytes` (RESOURCE_EXHAUSTED, reason REQUEST_TOO_LARGE), or when
-// its bytes do not parse (INVALID_ARGUMENT).
+// its bytes do not parse (INVALID_ARGUMENT). The response metadata carries
+// `x-request-id` and `traceparent` (the call's trace, with the gateway's
+// span).
 #ifndef GATEWAY_SERVER_UNARY_CALL_H_
 #define GATEWAY_SERVER_UNARY_CALL_H_
 
@@ -22,6 +24,8 @@
 
 #include "absl/time/time.h"
 #include "gateway/common/clock.h"
+#include "gateway/common/logger.h"
+#include "gateway/common/metrics.h"
 #include "gateway/server/calls_in_flight.h"
 #include "gateway/server/pipeline.h"
 #include "gateway/translate/route_table.h"
@@ -38,6 +42,12 @@ struct CallEnvironment {
   CallsInFlight* in_flight = nullptr;
   absl::Duration default_timeout;  // upstream.default_timeout
   std::int64_t max_request_bytes = 0;  // listener.max_request_bytes
+  // rpc_server_call_duration_seconds{rpc_service, rpc_method,
+  // rpc_grpc_status_code}: every call, refused ones included.
+  Family<Histogram>* call_duration = nullptr;
+  // Each finished call: debug; ending in trouble (UNAVAILABLE,
+  // DEADLINE_EXCEEDED, INTERNAL, RESOURCE_EXHAUSTED, UNKNOWN): warning.
+  const Logger* logger = nullptr;
 };
 
 // StartUnaryCall creates the reactor, which deletes itself when gRPC is done

@@ -10,6 +10,7 @@ void Upstream::Send(const std::shared_ptr<CallContext>& call,
   request.account = call->account();
   request.operation = route.operation_id;
   request.deadline = call->deadline();
+  request.headers.emplace_back("traceparent", call->origin().trace.Header());
   if (route.IsRead()) {
     Dispatch(call, route, std::move(request), std::move(done));
     return;

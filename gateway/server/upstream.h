@@ -7,7 +7,8 @@
 //
 // Every exchange strategy sends through it, so each request: acts as the
 // call's account (the credentials decorator below signs it) and carries the
-// call's deadline and the route's operation; waits, when it would change
+// call's deadline, the route's operation and the call's `traceparent` (the
+// gateway's span as parent); waits, when it would change
 // upstream state, for the call's write gate (its audit intent durable);
 // is cancelled when the call is; records its HTTP status for the audit
 // record and, for a write, what is known of its outcome; and comes back as

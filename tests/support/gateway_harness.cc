@@ -60,6 +60,7 @@ std::unique_ptr<GatewayHarness> GatewayHarness::Start(Options options) {
     ADD_FAILURE() << "gateway dependencies: " << dependencies.status();
     return nullptr;
   }
+  if (options.log_sink) dependencies->log_sink = options.log_sink;
   auto gateway = gateway::server::Gateway::Start(
       config, *std::move(dependencies), options.reload);
   if (!gateway.ok()) {

@@ -43,6 +43,8 @@ class GatewayHarness {
     // Where Gateway::Reload reads the configuration again (none: only key
     // files are re-read).
     gateway::server::Gateway::ConfigSource reload;
+    // Where the gateway's log lines go (default: stderr).
+    gateway::Logger::Sink log_sink;
   };
 
   // Start returns nullptr (after a gtest failure) when anything fails.

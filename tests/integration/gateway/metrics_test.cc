@@ -1,7 +1,8 @@
 // The admin HTTP listener on its own (GET /metrics, 404 otherwise, port 0,
-// a taken port, stopping), and a real gateway's /metrics: the upstream
-// requests of real calls counted by operation and status, accepted by
-// promtool, with no caller token or API key anywhere in it.
+// a taken port, stopping), and a real gateway's /metrics: the calls served
+// by method and code, the upstream requests by operation and status, the
+// cache, the audit writer, accepted by promtool, with no caller token or API
+// key anywhere in it.
 #include "gateway/common/metrics.h"
 
 #include <httplib.h>
@@ -189,6 +190,34 @@ TEST_F(GatewayMetricsTest, UpstreamRequestsAreCountedByOperationAndStatus) {
   EXPECT_THAT(text, Not(HasSubstr("polytomic_gateway_cache_bytes 0\n")));
   absl::Status checked = testsupport::PromtoolCheckMetrics(text);
   EXPECT_TRUE(checked.ok()) << checked << "\n" << text;
+  // The calls served, by method and code (OpenTelemetry names): what was
+  // sent, the failed get included.
+  const std::string service = "rpc_service=\"polytomic.v1.BulkSyncService\"";
+  EXPECT_THAT(text, HasSubstr("rpc_server_call_duration_seconds_count{" +
+                              service +
+                              ",rpc_method=\"ListBulkSyncs\","
+                              "rpc_grpc_status_code=\"0\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("rpc_server_call_duration_seconds_count{" +
+                              service +
+                              ",rpc_method=\"GetBulkSync\","
+                              "rpc_grpc_status_code=\"5\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("rpc_server_call_duration_seconds_bucket{" +
+                              service +
+                              ",rpc_method=\"ListBulkSyncs\","
+                              "rpc_grpc_status_code=\"0\",le=\"+Inf\"} 2\n"));
+  EXPECT_THAT(text, HasSubstr("http_client_request_duration_seconds_count{"
+                              "operation=\"bulkSync.list\","
+                              "http_request_method=\"GET\","
+                              "http_response_status_code=\"200\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("http_client_request_duration_seconds_count{"
+                              "operation=\"bulkSync.get\","
+                              "http_request_method=\"GET\","
+                              "http_response_status_code=\"404\"} 1\n"));
+  EXPECT_THAT(text, HasSubstr("rpc_server_active_calls 0\n"));
+  EXPECT_THAT(text, HasSubstr("# TYPE polytomic_gateway_audit_queue_depth "
+                              "gauge\n"));
+  EXPECT_THAT(text, HasSubstr("polytomic_gateway_audit_write_duration_seconds_"
+                              "count{synced=\"false\"}"));
   // No credential of either side, in a label or anywhere else.
   EXPECT_THAT(text, Not(HasSubstr(harness_->caller_token())));
   EXPECT_THAT(text, Not(HasSubstr(harness_->api_key())));
