@@ -8,7 +8,8 @@
 //   1. the mask's paths, comma-separated (an empty line is an empty mask);
 //   2. the resource, as the upstream's JSON (read with the route's codec;
 //      an empty resource when it cannot be read);
-//   3. the upstream document the update starts from (any JSON).
+//   3. the upstream document the update starts from (any text, read as
+//      Translator::ParseBody reads the GET answer).
 // For example:
 //   \x00name,schedule.frequency,additional_fields.brand_new
 //   {"name": "orders", "active": false}
@@ -25,12 +26,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "gateway/common/json_codec.h"
+#include "gateway/common/rest_client.h"
 #include "gateway/fieldmask/document_merge.h"
 #include "gateway/fieldmask/mask_plan.h"
 #include "gateway/fieldmask/write_only_fields.h"
@@ -199,8 +202,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
-  Json doc = Json::parse(parts[2], nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return 0;
+  // Read as the update reads its GET answer (and refused where it is).
+  gateway::HttpResponse got;
+  got.status = 200;
+  got.body = std::string(parts[2]);
+  absl::StatusOr<Json> read = translator.ParseBody(*route.read, got);
+  if (!read.ok()) return 0;
+  Json doc = *std::move(read);
   const MessageInfo& info = *schema.Message(type);
   gateway::fieldmask::DropOutputOnly(doc, info, schema);
   const Json before = doc;
