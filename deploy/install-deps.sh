@@ -18,6 +18,9 @@ packages=(
   libjemalloc-dev
   # tests and benchmarks; prometheus for promtool, which checks /metrics
   libgtest-dev libgmock-dev libbenchmark-dev prometheus
+  # fuzzing (deploy/fuzz.sh): clang 14, and its libFuzzer and sanitizer
+  # runtimes (libclang_rt.fuzzer, .asan, .ubsan)
+  clang libclang-rt-14-dev
 )
 
 missing=()

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/audit/audit_files.h"
 #include "gateway/audit/audit_log.h"
+#include "gateway/common/json_codec.h"
 
 namespace gateway::audit {
 namespace {
@@ -29,6 +30,12 @@ struct ChainCursor {
 // CheckLine returns what is wrong with `line` as the record after `cursor`
 // ("" if nothing), and advances `cursor` past it.
 std::string CheckLine(const std::string& line, ChainCursor* cursor) {
+  // Hashing prints the record, recursively. Records nest a few levels
+  // around upstream documents, which are read at most 128 deep.
+  constexpr int kMaxDepth = 1024;
+  if (NestsDeeperThan(line, kMaxDepth)) {
+    return absl::StrCat("nested more than ", kMaxDepth, " levels deep");
+  }
   Json record = Json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (record.is_discarded()) return "bad JSON";
   if (!record.is_object()) return "not a JSON object";

@@ -70,6 +70,28 @@ Json ZeroJson(const FieldInfo& field) {
 
 }  // namespace
 
+bool NestsDeeperThan(absl::string_view json_text, int max_depth) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json_text.size(); ++i) {
+    const char c = json_text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;  // the escaped character cannot end the string
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 Json JsonCodec::StructToJson(const google::protobuf::Struct& value) {
   Json object = Json::object();
   for (const auto& [key, member] : value.fields()) {

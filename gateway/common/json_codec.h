@@ -27,6 +27,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "gateway/common/json_cursor.h"
 #include "gateway/common/wire_schema.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/struct.pb.h"
@@ -40,6 +41,15 @@ using Json = nlohmann::ordered_json;
 inline std::string Dump(const Json& json) {
   return json.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
+
+// NestsDeeperThan says whether arrays and objects in `json_text` nest more
+// than `max_depth` levels (the outermost counts; by default as deep as
+// FromJson reads), judged from the brackets outside strings; it stops at the
+// first level too many. Check text from outside before parsing it into a
+// Json: parsing is iterative, but copying, comparing and printing a document
+// recurse once per level, and 100,000 levels fit in 200 KB.
+bool NestsDeeperThan(absl::string_view json_text,
+                     int max_depth = JsonCursor::kMaxDepth);
 
 // EnableIfJsonDocument<T> is valid when T is an nlohmann JSON document type.
 template <typename T>

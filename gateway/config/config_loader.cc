@@ -40,18 +40,40 @@ nlohmann::json ScalarToJson(const YAML::Node& node) {
   return text;
 }
 
-nlohmann::json YamlToJson(const YAML::Node& node) {
+// YAML aliases make a document a graph: an alias inside the node it names
+// never ends, and nested aliases grow exponentially when expanded. A
+// configuration is a few levels deep and a few hundred values, so these
+// limits only stop such documents (found by tests/fuzz/config_fuzzer).
+constexpr int kMaxDepth = 64;
+constexpr int kMaxValues = 100000;
+
+// YamlToJson converts `node`, found `depth` levels down, counting the values
+// made against `values_left`.
+absl::StatusOr<nlohmann::json> YamlToJson(const YAML::Node& node, int depth,
+                                          int& values_left) {
+  if (depth > kMaxDepth) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("nested more than ", kMaxDepth, " levels deep"));
+  }
+  if (--values_left < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("more than ", kMaxValues, " values (aliases included)"));
+  }
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       nlohmann::json object = nlohmann::json::object();
       for (const auto& item : node) {
-        object[item.first.as<std::string>()] = YamlToJson(item.second);
+        ASSIGN_OR_RETURN(object[item.first.as<std::string>()],
+                         YamlToJson(item.second, depth + 1, values_left));
       }
       return object;
     }
     case YAML::NodeType::Sequence: {
       nlohmann::json array = nlohmann::json::array();
-      for (const auto& item : node) array.push_back(YamlToJson(item));
+      for (const auto& item : node) {
+        ASSIGN_OR_RETURN(array.emplace_back(),
+                         YamlToJson(item, depth + 1, values_left));
+      }
       return array;
     }
     case YAML::NodeType::Scalar:
@@ -91,23 +113,38 @@ bool IsLoopback(absl::string_view address) {
 
 absl::StatusOr<GatewayConfig> ParseConfig(absl::string_view text,
                                           absl::string_view source) {
-  nlohmann::json json;
+  absl::StatusOr<nlohmann::json> converted;
   try {
-    json = YamlToJson(YAML::Load(std::string(text)));
+    int values_left = kMaxValues;
+    converted = YamlToJson(YAML::Load(std::string(text)), 0, values_left);
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat(
         "configuration ", source, ": not YAML or JSON: ", e.what()));
   }
+  if (!converted.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "configuration ", source, ": ", converted.status().message()));
+  }
+  const nlohmann::json& json = *converted;
   GatewayConfig config;
   if (json.is_null()) return config;  // an empty file
   if (!json.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "configuration ", source, ": the top level must be a map"));
   }
+  std::string json_text;
+  try {
+    json_text = json.dump();
+  } catch (const nlohmann::json::type_error&) {
+    // yaml-cpp passes bytes that are not UTF-8 through, and JSON cannot
+    // hold them; uncaught, this ended the process, on a reload too.
+    return absl::InvalidArgumentError(absl::StrCat(
+        "configuration ", source, ": a string is not valid UTF-8"));
+  }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(json.dump(),
-                                                            &config, options);
+  auto status = google::protobuf::util::JsonStringToMessage(json_text, &config,
+                                                            options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "configuration ", source, ": ", std::string(status.message())));

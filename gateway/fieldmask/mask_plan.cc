@@ -140,6 +140,10 @@ void CollectPopulated(const Message& message, const MessageInfo& info,
       const auto& extra = static_cast<const google::protobuf::Struct&>(
           r->GetMessage(message, info.additional_fields));
       for (const auto& [member, value] : extra.fields()) {
+        // No path can name a member called "" (`additional_fields.` is
+        // refused), so the implied mask does not either: a MaskPath with an
+        // empty member is a typed one.
+        if (member.empty()) continue;
         MaskPath path = prefix;
         path.additional_member = member;
         path.proto_path = absl::StrCat(prefix.proto_path,

@@ -11,7 +11,8 @@
 // (a newer API field), at any level that has additional_fields;
 // `*` alone means full replacement; no paths means every populated field of
 // the resource, recursively (lists, maps, Struct/Value and Timestamp count as
-// one value). Rejected, with a BadRequest field violation on `update_mask`:
+// one value; an additional member named "", which no path can name, is not
+// named either). Rejected, with a BadRequest field violation on `update_mask`:
 // unknown fields, paths continuing through a list, map, Struct, Value or
 // Timestamp, numeric indexes, output-only and gateway-only fields, two
 // members of one oneof, and `*` combined with other paths.

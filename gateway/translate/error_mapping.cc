@@ -53,6 +53,9 @@ struct ApiError {
 
 ApiError ReadApiError(const std::string& body) {
   ApiError error;
+  // `fields` is copied and printed, recursively: a body nested deeper than
+  // any the codec reads is not an error we can read.
+  if (NestsDeeperThan(body)) return error;
   Json json = Json::parse(body, nullptr, false);
   if (!json.is_object()) return error;
   if (auto it = json.find("message"); it != json.end() && it->is_string()) {

@@ -68,6 +68,12 @@ absl::Status Translator::FromHttpError(const Route& route,
 absl::StatusOr<Json> Translator::ParseBody(const Route& route,
                                            const HttpResponse& answer) const {
   if (absl::StripAsciiWhitespace(answer.body).empty()) return Json();
+  // As deep as FromHttp reads: the update copies and prints this document.
+  if (NestsDeeperThan(answer.body)) {
+    return BadUpstreamBody(route, answer.status,
+                           absl::StrCat("it nests more than ",
+                                        JsonCursor::kMaxDepth, " levels deep"));
+  }
   Json json = Json::parse(answer.body, nullptr, false);
   if (json.is_discarded()) {
     return BadUpstreamBody(route, answer.status, "it is not JSON");

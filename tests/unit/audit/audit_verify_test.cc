@@ -139,6 +139,14 @@ TEST(VerifyAuditTrailTest, BadJsonAndTornLinesAreReported) {
   EXPECT_EQ(VerifyAuditTrail(dir.audit()).first_problem,
             "audit.jsonl:2: bad JSON");
 
+  // Found by tests/fuzz: hashing printed a record nested 100,000 deep
+  // recursively, overflowing the stack.
+  lines[1] = absl::StrCat(R"({"seq":2,"x":)", std::string(100000, '['),
+                          std::string(100000, ']'), "}");
+  WriteLines(dir.file("audit.jsonl"), lines);
+  EXPECT_EQ(VerifyAuditTrail(dir.audit()).first_problem,
+            "audit.jsonl:2: nested more than 1024 levels deep");
+
   WriteFile(dir.file("audit.jsonl"), intact + R"({"seq":4)");
   EXPECT_EQ(VerifyAuditTrail(dir.audit()).first_problem,
             "audit.jsonl:4: torn line (no trailing newline)");

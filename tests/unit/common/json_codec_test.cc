@@ -440,5 +440,21 @@ TEST_F(JsonCodecTest, WriteOnlyFieldsAreSent) {
   EXPECT_EQ(json["target"]["create"]["name"], "Audience");
 }
 
+// NestsDeeperThan guards every parse of outside text into a document.
+TEST(NestsDeeperThanTest, CountsBracketsOutsideStrings) {
+  EXPECT_FALSE(NestsDeeperThan("", 0));
+  EXPECT_FALSE(NestsDeeperThan("5", 0));
+  EXPECT_TRUE(NestsDeeperThan("[]", 0));
+  EXPECT_FALSE(NestsDeeperThan(R"({"a": [1, {"b": []}], "c": {}})", 4));
+  EXPECT_TRUE(NestsDeeperThan(R"({"a": [1, {"b": []}], "c": {}})", 3));
+  // Brackets inside strings, escaped quotes included, do not count.
+  EXPECT_FALSE(NestsDeeperThan(R"(["[[[{{{", "\"[[[", "\\"])", 1));
+  EXPECT_TRUE(NestsDeeperThan(R"(["\\", ["x"]])", 1));
+  const std::string deep =
+      std::string(100000, '[') + std::string(100000, ']');
+  EXPECT_TRUE(NestsDeeperThan(deep, JsonCursor::kMaxDepth));
+  EXPECT_FALSE(NestsDeeperThan(deep, 100000));
+}
+
 }  // namespace
 }  // namespace gateway

@@ -2,6 +2,11 @@
 // and errors that name the field.
 #include "gateway/config/config_loader.h"
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/time_util.h"
 #include "gtest/gtest.h"
@@ -257,6 +262,38 @@ TEST(ConfigLoaderTest, NotYamlIsAnError) {
   ASSERT_FALSE(config.ok());
   EXPECT_THAT(std::string(config.status().message()),
               HasSubstr("not YAML or JSON"));
+}
+
+// Found by tests/fuzz/config_fuzzer: each of these ended the process (a
+// stack overflow, an uncaught exception) or ran without end.
+TEST(ConfigLoaderTest, AnAliasInsideItselfIsAnError) {
+  auto config = ParseConfig("a: &x [*x]\n", "inline");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()),
+              HasSubstr("levels deep"));
+}
+
+TEST(ConfigLoaderTest, AliasesThatExpandWithoutBoundAreAnError) {
+  std::string yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
+  for (int i = 1; i < 9; ++i) {
+    std::string previous = absl::StrCat("*a", i - 1);
+    absl::StrAppend(&yaml, "a", i, ": &a", i, " [",
+                    absl::StrJoin(std::vector<std::string>(10, previous), ","),
+                    "]\n");
+  }
+  auto config = ParseConfig(yaml, "inline");
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("values"));
+}
+
+TEST(ConfigLoaderTest, StringsThatAreNotUtf8AreAnError) {
+  for (const char* yaml : {"listener: {address: \"127.0.0.1:1\xff\"}\n",
+                           "listener: {addr\xc0ss: 127.0.0.1:1}\n"}) {
+    auto config = ParseConfig(yaml, "inline");
+    ASSERT_FALSE(config.ok()) << yaml;
+    EXPECT_THAT(std::string(config.status().message()), HasSubstr("UTF-8"))
+        << yaml;
+  }
 }
 
 TEST(ConfigLoaderTest, MissingFileIsAnError) {

@@ -33,6 +33,7 @@ using ::polytomic::v1::SchemaConfiguration;
 using ::polytomic::v1::SchemaSelection;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 std::unique_ptr<WireSchema> MakeSchema() {
@@ -483,6 +484,29 @@ TEST(PlanMaskTest, EmptyMaskNamesAdditionalMembers) {
                   ElementsAre(Field(*schema, BulkSync::descriptor(),
                                     "default_schedule")));
     }
+  }
+}
+
+// Found by tests/fuzz/update_mask_fuzzer: a member named "" became a path
+// naming no field, and ApplyPlan read the last of its (no) fields.
+TEST(PlanMaskTest, EmptyMaskLeavesAnAdditionalMemberNamedEmptyAlone) {
+  auto schema = MakeSchema();
+  ASSERT_NE(schema, nullptr);
+  BulkSync sync;
+  (*sync.mutable_additional_fields()->mutable_fields())[""].set_number_value(1);
+  (*sync.mutable_default_schedule()
+        ->mutable_additional_fields()
+        ->mutable_fields())[""]
+      .set_bool_value(true);
+  sync.set_name("orders");
+  absl::StatusOr<MaskPlan> plan = PlanMask(FieldMask(), sync, *schema);
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  // default_schedule is set and holds nothing else a path can name, so it
+  // is named whole, as any set but empty message is.
+  EXPECT_THAT(ProtoPaths(*plan), ElementsAre("name", "default_schedule"));
+  for (const MaskPath& path : plan->paths) {
+    EXPECT_THAT(path.fields, Not(IsEmpty())) << path.proto_path;
+    EXPECT_EQ(path.additional_member, "") << path.proto_path;
   }
 }
 

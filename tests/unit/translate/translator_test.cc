@@ -3,7 +3,9 @@
 #include "gateway/translate/translator.h"
 
 #include <memory>
+#include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gateway/common/error_details.h"
 #include "gateway/translate/error_mapping.h"
@@ -426,6 +428,29 @@ TEST_F(TranslatorTest, TransportFailures) {
   EXPECT_EQ(translator_->FromTransportError(route, absl::CancelledError("gone"))
                 .code(),
             absl::StatusCode::kCancelled);
+}
+
+// Found by tests/fuzz: a document nested 100,000 deep (200 KB) overflowed
+// the stack when it was copied or printed.
+TEST_F(TranslatorTest, DeeplyNestedBodiesAreRefusedNotRecursedInto) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const Route& get = RouteOf("BulkSyncService", "GetBulkSync");
+  absl::StatusOr<Json> body = translator_->ParseBody(
+      get, HttpResponse{200, {}, absl::StrCat(R"({"data": {"x": )", deep, "}}")});
+  EXPECT_EQ(body.status().code(), absl::StatusCode::kInternal);
+  EXPECT_THAT(std::string(body.status().message()),
+              HasSubstr("nests more than 128 levels deep"));
+  EXPECT_TRUE(translator_->ParseBody(get, HttpResponse{200, {}, "[[1]]"}).ok());
+
+  absl::Status error = translator_->FromHttpError(
+      get,
+      HttpResponse{400, {},
+                   absl::StrCat(R"({"message": "no", "metadata": {"fields":)",
+                                R"( {"name": )", deep, "}}}")},
+      absl::Now());
+  EXPECT_EQ(error.code(), absl::StatusCode::kInvalidArgument);
+  google::rpc::BadRequest bad_request;
+  EXPECT_FALSE(GetDetail(error, &bad_request));
 }
 
 }  // namespace
