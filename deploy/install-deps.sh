@@ -19,6 +19,9 @@ packages=(
   # tests and benchmarks; prometheus for promtool, which checks /metrics
   libgtest-dev libgmock-dev libbenchmark-dev prometheus
 )
+# npm (tests): installs @bufbuild/buf (proto/package-lock.json), which checks the contract.
+# A machine whose Node.js already has npm keeps it (NodeSource's nodejs conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
