@@ -22,6 +22,9 @@ packages=(
   # runtimes (libclang_rt.fuzzer, .asan, .ubsan)
   clang libclang-rt-14-dev
 )
+# npm (tests): installs @bufbuild/buf (proto/package-lock.json), which checks the contract.
+# A machine whose Node.js already has npm keeps it (NodeSource's nodejs conflicts with Debian's npm).
+command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do

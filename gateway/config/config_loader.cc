@@ -109,6 +109,21 @@ bool IsLoopback(absl::string_view address) {
          absl::StartsWith(host, "127.");
 }
 
+// UpgradeDeprecatedNames rewrites spellings that older configuration files
+// use into the current ones, so such files keep loading. Deprecated:
+// updates.write_only_policy RESEND_HELD and REFUSE (renamed with the enum's
+// prefix for buf lint's ENUM_VALUE_PREFIX).
+void UpgradeDeprecatedNames(nlohmann::json& json) {
+  auto updates = json.find("updates");
+  if (updates == json.end() || !updates->is_object()) return;
+  auto policy = updates->find("write_only_policy");
+  if (policy == updates->end() || !policy->is_string()) return;
+  const std::string& name = policy->get_ref<const std::string&>();
+  if (name == "RESEND_HELD" || name == "REFUSE") {
+    *policy = absl::StrCat("WRITE_ONLY_POLICY_", name);
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<GatewayConfig> ParseConfig(absl::string_view text,
@@ -132,6 +147,7 @@ absl::StatusOr<GatewayConfig> ParseConfig(absl::string_view text,
     return absl::InvalidArgumentError(absl::StrCat(
         "configuration ", source, ": the top level must be a map"));
   }
+  UpgradeDeprecatedNames(json);
   std::string json_text;
   try {
     json_text = json.dump();
@@ -183,7 +199,7 @@ void ApplyDefaults(GatewayConfig& config) {
   auto* updates = config.mutable_updates();
   if (updates->write_only_policy() ==
       v1::Updates::WRITE_ONLY_POLICY_UNSPECIFIED) {
-    updates->set_write_only_policy(v1::Updates::RESEND_HELD);
+    updates->set_write_only_policy(v1::Updates::WRITE_ONLY_POLICY_RESEND_HELD);
   }
   if (config.accounts().empty() && !upstream->api_key_file().empty()) {
     auto* account = config.add_accounts();

@@ -35,7 +35,8 @@ HeldValues SentValues(const std::vector<FieldChain>& chains,
 // not name, from `held`; FAILED_PRECONDITION (reason
 // WRITE_ONLY_FIELD_UNKNOWN, naming every `<resource_field>.<path>` nothing
 // is held for) otherwise, leaving `doc` untouched. A gateway that holds no
-// values (updates.write_only_policy REFUSE) passes an empty `held`.
+// values (updates.write_only_policy WRITE_ONLY_POLICY_REFUSE) passes an
+// empty `held`.
 absl::Status RestoreUnnamed(const HeldValues& held,
                             const std::vector<FieldChain>& chains,
                             const MaskPlan& plan,

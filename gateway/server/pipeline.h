@@ -61,7 +61,7 @@ class Pipeline {
   Pipeline(const Stages& stages, const config::v1::Updates& updates)
       : stages_(stages),
         remember_write_only_(updates.write_only_policy() !=
-                             config::v1::Updates::REFUSE) {}
+                             config::v1::Updates::WRITE_ONLY_POLICY_REFUSE) {}
 
   // Run serves `call`; call->response_bytes() holds the answer when `done`
   // gets OK.

@@ -41,7 +41,7 @@ class ReadMergeWriteExchange final : public Exchange {
         locks_(locks),
         write_only_(write_only),
         resend_held_(updates.write_only_policy() !=
-                     config::v1::Updates::REFUSE) {}
+                     config::v1::Updates::WRITE_ONLY_POLICY_REFUSE) {}
 
   void Run(std::shared_ptr<CallContext> call, Done done) const override;
 

@@ -417,7 +417,7 @@ class MaskedUpdateRefuseTest : public MaskedUpdateTest {
     testsupport::GatewayHarness::Options options;
     options.configure = [](gateway::config::v1::GatewayConfig& config) {
       config.mutable_updates()->set_write_only_policy(
-          gateway::config::v1::Updates::REFUSE);
+          gateway::config::v1::Updates::WRITE_ONLY_POLICY_REFUSE);
     };
     return options;
   }

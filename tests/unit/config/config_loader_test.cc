@@ -3,6 +3,7 @@
 #include "gateway/config/config_loader.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -255,6 +256,39 @@ TEST(ConfigLoaderTest, ErrorsNameTheField) {
     EXPECT_THAT(std::string(config.status().message()), HasSubstr(c.field))
         << c.yaml;
   }
+}
+
+TEST(ConfigLoaderTest, WriteOnlyPolicyDefaultsToResendHeld) {
+  auto config =
+      LoadConfig(WriteTemp("upstream: {api_key_file: k}\n").path(), {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->updates().write_only_policy(),
+            v1::Updates::WRITE_ONLY_POLICY_RESEND_HELD);
+}
+
+TEST(ConfigLoaderTest, WriteOnlyPolicyReadsCurrentAndDeprecatedNames) {
+  const std::pair<const char*, v1::Updates::WriteOnlyPolicy> cases[] = {
+      {"WRITE_ONLY_POLICY_RESEND_HELD",
+       v1::Updates::WRITE_ONLY_POLICY_RESEND_HELD},
+      {"WRITE_ONLY_POLICY_REFUSE", v1::Updates::WRITE_ONLY_POLICY_REFUSE},
+      // Deprecated spellings from before the enum values had their prefix.
+      {"RESEND_HELD", v1::Updates::WRITE_ONLY_POLICY_RESEND_HELD},
+      {"REFUSE", v1::Updates::WRITE_ONLY_POLICY_REFUSE},
+  };
+  for (const auto& [name, policy] : cases) {
+    auto config = ParseConfig(
+        absl::StrCat("updates:\n  write_only_policy: ", name, "\n"), "inline");
+    ASSERT_TRUE(config.ok()) << name << ": " << config.status();
+    EXPECT_EQ(config->updates().write_only_policy(), policy) << name;
+    auto json = ParseConfig(
+        absl::StrCat(R"({"updates": {"write_only_policy": ")", name, R"("}})"),
+        "inline");
+    ASSERT_TRUE(json.ok()) << name << ": " << json.status();
+    EXPECT_EQ(json->updates().write_only_policy(), policy) << name;
+  }
+  auto unknown =
+      ParseConfig("updates: {write_only_policy: RESEND}\n", "inline");
+  EXPECT_FALSE(unknown.ok());
 }
 
 TEST(ConfigLoaderTest, NotYamlIsAnError) {

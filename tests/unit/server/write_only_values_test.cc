@@ -199,7 +199,8 @@ TEST(WriteOnlyValuesTest, NothingHeldRefusesTheUpdate) {
 
 TEST(WriteOnlyValuesTest, UnderRefuseTheUpdateIsRefusedEvenAfterACreate) {
   StackOptions options;
-  options.updates.set_write_only_policy(config::v1::Updates::REFUSE);
+  options.updates.set_write_only_policy(
+      config::v1::Updates::WRITE_ONLY_POLICY_REFUSE);
   Stack s(options);
   Create(s, "pass-1");
   Updated updated = Update(s, Rename());
