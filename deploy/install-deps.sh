@@ -18,7 +18,14 @@ packages=(
   libjemalloc-dev
   # tests and benchmarks; prometheus for promtool, which checks /metrics
   libgtest-dev libgmock-dev libbenchmark-dev prometheus
+  # the Python example client (client/python), run with /usr/bin/python3
+  python3 python3-grpcio python3-protobuf
 )
+# The Node example client (client/node; the build runs `npm ci`). A Node.js
+# installed from elsewhere (e.g. NodeSource's, which bundles npm and conflicts
+# with Debian's npm) is kept: bookworm's nodejs 18 and later both run it.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
