@@ -181,9 +181,8 @@ TEST_P(ClientExamplesE2eTest, StaleEtagIsAbortedAndWritesNothing) {
   const std::string id = SeededSync(0);
   nlohmann::json before = UpstreamSync(id);
   nlohmann::json out;
-  RunResult run =
-      Run({"update", id, "never written", "--etag", std::string(64, '0')},
-          &out);
+  RunResult run = Run(
+      {"update", id, "never written", "--etag", std::string(64, '0')}, &out);
   EXPECT_EQ(run.status.code, 1) << Describe(run);
   EXPECT_EQ(out["error"]["code"], "ABORTED") << out;
   EXPECT_EQ(out["error"]["error_info"]["reason"], "ETAG_MISMATCH") << out;
@@ -237,13 +236,13 @@ TEST_P(ClientExamplesE2eTest, DecodesRetryInfo) {
   EXPECT_NE(UpstreamSync(SeededSync(1))["name"], "rate limited");
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Examples, ClientExamplesE2eTest,
-    ::testing::Values(Example{"python", POLYTOMIC_PYTHON,
-                              POLYTOMIC_PYTHON_EXAMPLE},
-                      Example{"node", POLYTOMIC_NODE, POLYTOMIC_NODE_EXAMPLE}),
-    [](const ::testing::TestParamInfo<Example>& info) {
-      return info.param.name;
-    });
+INSTANTIATE_TEST_SUITE_P(Examples, ClientExamplesE2eTest,
+                         ::testing::Values(Example{"python", POLYTOMIC_PYTHON,
+                                                   POLYTOMIC_PYTHON_EXAMPLE},
+                                           Example{"node", POLYTOMIC_NODE,
+                                                   POLYTOMIC_NODE_EXAMPLE}),
+                         [](const ::testing::TestParamInfo<Example>& info) {
+                           return info.param.name;
+                         });
 
 }  // namespace
