@@ -21,10 +21,16 @@ packages=(
   # fuzzing (deploy/fuzz.sh): clang 14, and its libFuzzer and sanitizer
   # runtimes (libclang_rt.fuzzer, .asan, .ubsan)
   clang libclang-rt-14-dev
+  # the Python example client (client/python), run with /usr/bin/python3
+  python3 python3-grpcio python3-protobuf
 )
-# npm (tests): installs @bufbuild/buf (proto/package-lock.json), which checks the contract.
-# A machine whose Node.js already has npm keeps it (NodeSource's nodejs conflicts with Debian's npm).
-command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+# Node.js and npm: the build's `npm ci` steps install @bufbuild/buf
+# (proto/package-lock.json), which checks the contract, and the Node example
+# client's packages (client/node/package-lock.json). A Node.js installed from
+# elsewhere (e.g. NodeSource's, which bundles npm and conflicts with Debian's
+# npm) is kept: bookworm's nodejs 18 and later both run them.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do
