@@ -18,7 +18,14 @@ packages=(
   libjemalloc-dev
   # tests and benchmarks; prometheus for promtool, which checks /metrics
   libgtest-dev libgmock-dev libbenchmark-dev prometheus
+  # deploy/config-reference.py (the config proto's comments via its descriptor)
+  python3-protobuf
+  # systemd-analyze, which checks deploy/systemd (no running systemd needed)
+  systemd
 )
+# node and npm for the Kubernetes manifest check (deploy/kubernetes); any
+# node >= 14 will do, so one already installed (e.g. nodesource's) is kept.
+command -v npm >/dev/null || packages+=(nodejs npm)
 
 missing=()
 for p in "${packages[@]}"; do
