@@ -23,10 +23,13 @@ packages=(
   clang libclang-rt-14-dev
   # the Python example client (client/python), run with /usr/bin/python3
   python3 python3-grpcio python3-protobuf
+  # systemd-analyze, which checks deploy/systemd (no running systemd needed)
+  systemd
 )
 # Node.js and npm: the build's `npm ci` steps install @bufbuild/buf
 # (proto/package-lock.json), which checks the contract, and the Node example
-# client's packages (client/node/package-lock.json). A Node.js installed from
+# client's packages (client/node/package-lock.json), and the Kubernetes
+# manifest check's (deploy/kubernetes/package-lock.json). A Node.js installed from
 # elsewhere (e.g. NodeSource's, which bundles npm and conflicts with Debian's
 # npm) is kept: bookworm's nodejs 18 and later both run them.
 command -v node >/dev/null 2>&1 || packages+=(nodejs)

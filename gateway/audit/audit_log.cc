@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "gateway/audit/audit_files.h"
+#include "gateway/common/proto_duration.h"
 #include "gateway/common/sha256.h"
 #include "gateway/common/status_macros.h"
 
@@ -428,8 +429,89 @@ class AuditLog::Writer {
       return IoError("rotate", current_path_, errno);
     }
     CloseFile();
-    return OpenCurrent();  // Also syncs the directory, making the rename
-                           // durable.
+    // OpenCurrent also syncs the directory, making the rename durable.
+    RETURN_IF_ERROR(OpenCurrent());
+    // A failed prune (an unreadable old file, a failed write) keeps files,
+    // never fails the records being written; the next rotation tries again.
+    Prune().IgnoreError();
+    return absl::OkStatus();
+  }
+
+  // Prune deletes the oldest rotated files that `retention` no longer keeps
+  // (always a prefix, so what stays is one contiguous chain). First it
+  // appends and syncs a `pruned` record naming the seq and hash of the last
+  // record deleted, which the verifier needs to accept a trail that no
+  // longer starts at seq 1; then it unlinks oldest first. A crash or an
+  // unlink failure in between leaves files the record already declared
+  // deletable, which the verifier accepts (a `pruned` record earlier in
+  // the kept chain, or seq 1, anchors the start); the next rotation deletes
+  // them.
+  absl::Status Prune() {
+    const config::v1::AuditRetention& retention = options_.retention();
+    const absl::Duration max_age = ToAbslDuration(retention.max_age());
+    if (retention.max_files() <= 0 && max_age <= absl::ZeroDuration()) {
+      return absl::OkStatus();
+    }
+    const std::vector<internal::RotatedFile> rotated =
+        internal::ListRotatedFiles(options_.directory());
+    size_t count = 0;
+    if (retention.max_files() > 0 &&
+        rotated.size() > static_cast<size_t>(retention.max_files())) {
+      count = rotated.size() - static_cast<size_t>(retention.max_files());
+    }
+    if (max_age > absl::ZeroDuration()) {
+      const absl::Time oldest_kept = clock_->Now() - max_age;
+      for (size_t i = count; i < rotated.size(); ++i) {
+        struct stat st;
+        const std::string path =
+            JoinPath(options_.directory(), rotated[i].name);
+        if (stat(path.c_str(), &st) != 0) break;
+        if (absl::TimeFromTimespec(st.st_mtim) >= oldest_kept) break;
+        count = i + 1;
+      }
+    }
+    if (count == 0) return absl::OkStatus();
+
+    // The chain end of the newest non-empty file among those deleted.
+    int64_t through_seq = 0;
+    std::string through_hash;
+    Json files = Json::array();
+    for (size_t i = 0; i < count; ++i) files.push_back(rotated[i].name);
+    for (size_t i = count; i-- > 0 && through_seq == 0;) {
+      const std::string path = JoinPath(options_.directory(), rotated[i].name);
+      const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+      if (fd < 0) return IoError("open", path, errno);
+      struct stat st;
+      absl::Status status;
+      if (fstat(fd, &st) != 0) {
+        status = IoError("stat", path, errno);
+      } else if (st.st_size > 0) {
+        status =
+            ReadChainEnd(fd, st.st_size, path, &through_seq, &through_hash);
+      }
+      close(fd);
+      RETURN_IF_ERROR(status);
+    }
+    if (through_seq > 0) {
+      Json pruned = Json::object();
+      pruned["event"] = "pruned";
+      pruned["through_seq"] = through_seq;
+      pruned["through_hash"] = through_hash;
+      pruned["files"] = std::move(files);
+      std::string data;
+      int64_t seq = seq_;
+      std::string prev = prev_;
+      AppendLine(std::move(pruned), &seq, &prev, &data);
+      RETURN_IF_ERROR(WriteData(data, /*sync=*/true));
+      seq_ = seq;
+      prev_ = std::move(prev);
+    }
+    for (size_t i = 0; i < count; ++i) {
+      // An unlink failure keeps a file the record allows deleting; the next
+      // rotation tries again.
+      unlink(JoinPath(options_.directory(), rotated[i].name).c_str());
+    }
+    return SyncDirectory(options_.directory());
   }
 
   // WriteData appends `data` with one write(2) (more only if the kernel
@@ -505,6 +587,12 @@ absl::StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(
   }
   if (options.max_file_bytes() <= 0) {
     return absl::InvalidArgumentError("audit: max_file_bytes must be > 0");
+  }
+  if (options.retention().max_files() < 0 ||
+      ToAbslDuration(options.retention().max_age()) < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "audit: retention.max_files and retention.max_age must not be "
+        "negative");
   }
   auto writer = std::make_unique<Writer>(options, clock);
   RETURN_IF_ERROR(writer->Init());

@@ -14,6 +14,9 @@
 //    ...the record's own members in order...,"hash":"<hex>"}
 // (`time`, RFC 3339 UTC with microseconds from the Clock, is added only when
 // the record has none; a record's own `seq`, `prev` and `hash` are replaced).
+// With `retention` set, rotation deletes the oldest rotated files after
+// appending a `{"event":"pruned","through_seq":N,"through_hash":"<hex>",
+// "files":[...]}` record that names the last record deleted.
 // On Open, a torn last line (a crash mid-write: no trailing newline, or an
 // unparsable last line) is cut off and a
 // `{"event":"recovered","dropped_bytes":N}` record says how many bytes were
@@ -106,6 +109,9 @@ struct VerifyReport {
   bool ok = false;
   int64_t records = 0;
   int files = 0;
+  // The seq of the first record: 1, or later when retention pruned the
+  // oldest files (0 when there are no records).
+  int64_t first_seq = 0;
   // The first problem: "<file>:<line>: <what>" (bad JSON, hash mismatch,
   // broken chain, missing record(s) before seq N). Empty when ok.
   std::string first_problem;
@@ -113,7 +119,8 @@ struct VerifyReport {
 
 // VerifyAuditTrail checks every file of `directory` in order: each line
 // parses, its hash is right, it chains to the one before, and seq has no
-// gaps.
+// gaps. The trail starts at seq 1, or (after retention pruned the oldest
+// files) right after what a `pruned` record in the trail names.
 VerifyReport VerifyAuditTrail(const std::string& directory);
 
 }  // namespace gateway::audit

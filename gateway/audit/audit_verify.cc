@@ -3,8 +3,15 @@
 //
 // Decisions: a missing directory, or one with no audit files, is not ok
 // (the trail is gone); empty files are ok. The trail must start at seq 1 with
-// prev "", so losing the oldest file is detected too. A `recovered` record is
-// an ordinary link in the chain: it documents a crash, not tampering.
+// prev "", so losing the oldest file is detected too, unless retention
+// pruned the oldest files: then the first kept record must follow exactly
+// what a `pruned` record later in the kept chain names (`through_seq`,
+// `through_hash`). A pruned start is accepted by any such record, not only
+// the last one, because the gateway writes the record before it unlinks:
+// files it declared deletable may survive a crash. Deleting more (older
+// records no record declared, or the newer files holding the record) leaves
+// a start nothing accounts for. A `recovered` record is an ordinary link in
+// the chain: it documents a crash, not tampering.
 
 #include <sys/stat.h>
 
@@ -25,7 +32,30 @@ namespace {
 struct ChainCursor {
   int64_t seq = 0;
   std::string hash;
+  bool started = false;  // A record has been read.
+  // Set when the first record is not seq 1: where the pruned prefix must
+  // have ended, until a `pruned` record names it.
+  bool needs_anchor = false;
+  int64_t anchor_seq = 0;
+  std::string anchor_hash;
 };
+
+// NotePruned clears the cursor's need for an anchor when `record` is a
+// `pruned` record naming exactly the records before the first one kept.
+void NotePruned(const Json& record, ChainCursor* cursor) {
+  if (!cursor->needs_anchor) return;
+  const auto event = record.find("event");
+  const auto seq = record.find("through_seq");
+  const auto hash = record.find("through_hash");
+  if (event == record.end() || *event != "pruned" || seq == record.end() ||
+      !seq->is_number_integer() || hash == record.end() || !hash->is_string()) {
+    return;
+  }
+  if (seq->get<int64_t>() == cursor->anchor_seq &&
+      hash->get<std::string>() == cursor->anchor_hash) {
+    cursor->needs_anchor = false;
+  }
+}
 
 // CheckLine returns what is wrong with `line` as the record after `cursor`
 // ("" if nothing), and advances `cursor` past it.
@@ -58,6 +88,17 @@ std::string CheckLine(const std::string& line, ChainCursor* cursor) {
   if (RecordHash(prev, record) != hash) {
     return "hash mismatch (record altered)";
   }
+  if (!cursor->started) {
+    cursor->started = true;
+    if (seq > 1 || !prev.empty()) {
+      // The start of a pruned trail; a later `pruned` record must name it.
+      cursor->needs_anchor = true;
+      cursor->anchor_seq = seq - 1;
+      cursor->anchor_hash = prev;
+      cursor->seq = seq - 1;
+      cursor->hash = prev;
+    }
+  }
   const int64_t expected = cursor->seq + 1;
   if (seq > expected) {
     return absl::StrCat("missing record(s) before seq ", seq);
@@ -70,6 +111,7 @@ std::string CheckLine(const std::string& line, ChainCursor* cursor) {
   }
   cursor->seq = seq;
   cursor->hash = std::move(hash);
+  NotePruned(record, cursor);
   return "";
 }
 
@@ -92,6 +134,7 @@ VerifyReport VerifyAuditTrail(const std::string& directory) {
   }
 
   ChainCursor cursor;
+  std::string first_file;
   for (const std::string& name : names) {
     std::ifstream in(internal::JoinPath(directory, name), std::ios::binary);
     if (!in) {
@@ -111,6 +154,10 @@ VerifyReport VerifyAuditTrail(const std::string& directory) {
             absl::StrCat(name, ":", line_number, ": ", problem);
         return report;
       }
+      if (report.records == 0) {
+        first_file = name;
+        report.first_seq = cursor.seq;
+      }
       ++report.records;
     }
     if (in.bad()) {
@@ -118,6 +165,12 @@ VerifyReport VerifyAuditTrail(const std::string& directory) {
           absl::StrCat(name, ":", line_number + 1, ": read error");
       return report;
     }
+  }
+  // No `pruned` record accounts for the records before the first one.
+  if (cursor.needs_anchor) {
+    report.first_problem = absl::StrCat(
+        first_file, ":1: missing record(s) before seq ", cursor.anchor_seq + 1);
+    return report;
   }
   report.ok = true;
   return report;

@@ -4,6 +4,8 @@
 //   polytomic-gateway --config gateway.yaml [--listen HOST:PORT]
 //                     [--upstream URL] [--api_key_file PATH]
 //   polytomic-gateway verify (--audit_dir DIR | --config gateway.yaml)
+//   polytomic-gateway health --address HOST:PORT [--service NAME]
+//                     [--timeout 2s] [--tls_ca PEM]
 //
 // It prints where it serves, then (unless admin.address is empty) where the
 // admin listener serves /metrics:
@@ -14,6 +16,10 @@
 // (a second signal ends the wait), the audit trail flushed, exit 0.
 // `verify` checks the audit trail's hash chain across its files and prints
 // the first broken or missing record (exit 1), or how many it checked.
+// `health` asks grpc.health.v1.Health/Check once and prints the answer
+// (SERVING, NOT_SERVING, ...); exit 0 only for SERVING, 1 otherwise, 2 when
+// the call itself failed (unreachable, deadline): for probes and containers
+// that cannot speak gRPC health themselves.
 #include <csignal>
 #include <iostream>
 #include <string>
@@ -26,10 +32,12 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gateway/audit/audit_log.h"
 #include "gateway/common/proto_duration.h"
 #include "gateway/config/config_loader.h"
 #include "gateway/server/gateway.h"
+#include "gateway/server/health_probe.h"
 
 // jemalloc's options, read at start-up (MALLOC_CONF in the environment still
 // overrides them). With its defaults (four arenas per CPU, dirty pages kept
@@ -48,6 +56,13 @@ ABSL_FLAG(
     "file holding the Polytomic API key (overrides upstream.api_key_file)");
 ABSL_FLAG(std::string, audit_dir, "",
           "verify: the audit directory (default: audit.directory of --config)");
+ABSL_FLAG(std::string, address, "", "health: host:port of the gateway");
+ABSL_FLAG(std::string, service, "",
+          "health: the service to ask about (default: the whole server)");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(2),
+          "health: deadline of the check");
+ABSL_FLAG(std::string, tls_ca, "",
+          "health: PEM CA bundle; set for a TLS listener (default plaintext)");
 
 namespace {
 
@@ -73,8 +88,30 @@ int Verify(const gateway::config::Overrides& overrides) {
     return 1;
   }
   std::cout << "audit trail " << directory << ": ok, " << report.records
-            << " records in " << report.files << " files" << std::endl;
+            << " records in " << report.files << " files";
+  if (report.first_seq > 1) {
+    std::cout << " (from seq " << report.first_seq
+              << "; older records pruned by audit.retention)";
+  }
+  std::cout << std::endl;
   return 0;
+}
+
+// Health asks --address about --service once.
+int Health() {
+  gateway::server::HealthProbeOptions options;
+  options.address = absl::GetFlag(FLAGS_address);
+  options.service = absl::GetFlag(FLAGS_service);
+  options.timeout = absl::GetFlag(FLAGS_timeout);
+  options.tls_ca_file = absl::GetFlag(FLAGS_tls_ca);
+  absl::StatusOr<gateway::server::HealthState> state =
+      gateway::server::ProbeHealth(options);
+  if (!state.ok()) {
+    std::cerr << "polytomic-gateway " << state.status().message() << "\n";
+    return 2;
+  }
+  std::cout << gateway::server::HealthStateName(*state) << std::endl;
+  return *state == gateway::server::HealthState::kServing ? 0 : 1;
 }
 
 std::optional<std::string> FlagOrNone(const absl::Flag<std::string>& flag) {
@@ -95,7 +132,9 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "polytomic-gateway --config FILE [--listen HOST:PORT] [--upstream URL] "
       "[--api_key_file PATH]\n"
-      "       polytomic-gateway verify (--audit_dir DIR | --config FILE)");
+      "       polytomic-gateway verify (--audit_dir DIR | --config FILE)\n"
+      "       polytomic-gateway health --address HOST:PORT [--service NAME] "
+      "[--timeout 2s] [--tls_ca PEM]");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
 
   // Block the stop signals in every thread; main waits for them below.
@@ -112,9 +151,12 @@ int main(int argc, char** argv) {
   if (positional.size() == 2 && std::string(positional[1]) == "verify") {
     return Verify(overrides);
   }
+  if (positional.size() == 2 && std::string(positional[1]) == "health") {
+    return Health();
+  }
   if (positional.size() > 1) {
     std::cerr << "polytomic-gateway: unknown command " << positional[1]
-              << " (the only command is verify)\n";
+              << " (the commands are verify and health)\n";
     return 2;
   }
   const std::string config_path = absl::GetFlag(FLAGS_config);
