@@ -140,7 +140,7 @@ absl::StatusOr<GatewayConfig> ParseConfig(absl::string_view text,
     return absl::InvalidArgumentError(absl::StrCat(
         "configuration ", source, ": ", converted.status().message()));
   }
-  const nlohmann::json& json = *converted;
+  nlohmann::json& json = *converted;
   GatewayConfig config;
   if (json.is_null()) return config;  // an empty file
   if (!json.is_object()) {
