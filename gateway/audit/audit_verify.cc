@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -87,6 +88,11 @@ std::string CheckLine(const std::string& line, ChainCursor* cursor) {
   record.erase("hash");
   if (RecordHash(prev, record) != hash) {
     return "hash mismatch (record altered)";
+  }
+  // Bounds first: the arithmetic below must not overflow (found by fuzzing).
+  if (seq < 1) return absl::StrCat("seq ", seq, " is not positive");
+  if (cursor->seq == std::numeric_limits<int64_t>::max()) {
+    return "seq past the largest possible";
   }
   if (!cursor->started) {
     cursor->started = true;
