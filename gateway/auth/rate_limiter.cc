@@ -27,8 +27,7 @@ void RateLimiter::Configure(const config::v1::Callers& callers) {
   buckets_ = std::move(buckets);
 }
 
-absl::Status RateLimiter::Acquire(absl::string_view principal,
-                                  absl::Time now) {
+absl::Status RateLimiter::Acquire(absl::string_view principal, absl::Time now) {
   double rate;
   double burst;
   absl::Duration wait;
@@ -38,9 +37,10 @@ absl::Status RateLimiter::Acquire(absl::string_view principal,
     if (it == buckets_.end()) return absl::OkStatus();
     Bucket& bucket = it->second;
     if (bucket.updated != absl::InfinitePast() && now > bucket.updated) {
-      bucket.tokens =
-          std::min(bucket.burst, bucket.tokens + bucket.rate *
-                                     absl::ToDoubleSeconds(now - bucket.updated));
+      bucket.tokens = std::min(
+          bucket.burst,
+          bucket.tokens +
+              bucket.rate * absl::ToDoubleSeconds(now - bucket.updated));
     }
     bucket.updated = std::max(bucket.updated, now);
     if (bucket.tokens >= 1) {
@@ -51,13 +51,12 @@ absl::Status RateLimiter::Acquire(absl::string_view principal,
     burst = bucket.burst;
     wait = absl::Seconds((1 - bucket.tokens) / bucket.rate);
   }
-  std::string limit =
-      absl::StrCat(rate, " calls per second, burst ", burst);
-  absl::Status status = ErrorWithInfo(
-      absl::StatusCode::kResourceExhausted,
-      absl::StrCat(principal, " is over its rate limit (", limit,
-                   "; callers.policies[].rate_limit)"),
-      "RATE_LIMITED", {{"principal", std::string(principal)}});
+  std::string limit = absl::StrCat(rate, " calls per second, burst ", burst);
+  absl::Status status =
+      ErrorWithInfo(absl::StatusCode::kResourceExhausted,
+                    absl::StrCat(principal, " is over its rate limit (", limit,
+                                 "; callers.policies[].rate_limit)"),
+                    "RATE_LIMITED", {{"principal", std::string(principal)}});
   google::rpc::QuotaFailure quota;
   auto* violation = quota.add_violations();
   violation->set_subject(absl::StrCat("principal:", principal));

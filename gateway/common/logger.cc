@@ -27,8 +27,8 @@ Logger::Sink Logger::Stderr() {
   return [](absl::string_view line) {
     size_t written = 0;
     while (written < line.size()) {
-      ssize_t n = write(STDERR_FILENO, line.data() + written,
-                        line.size() - written);
+      ssize_t n =
+          write(STDERR_FILENO, line.data() + written, line.size() - written);
       if (n <= 0) return;  // nowhere else to report it
       written += static_cast<size_t>(n);
     }

@@ -39,8 +39,7 @@ class Logger {
   using Sink = std::function<void(absl::string_view line)>;
   using Field = std::pair<absl::string_view, absl::string_view>;
 
-  Logger(LogLevel level, Sink sink)
-      : level_(level), sink_(std::move(sink)) {}
+  Logger(LogLevel level, Sink sink) : level_(level), sink_(std::move(sink)) {}
 
   // Stderr writes each line with one write(2) to standard error.
   static Sink Stderr();

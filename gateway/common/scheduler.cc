@@ -39,8 +39,8 @@ void TimerThread::Run() {
   absl::MutexLock lock(&mu_);
   while (!stopping_) {
     // Wake when stopping, when a task is due, or when an earlier one comes.
-    absl::Time first = tasks_.empty() ? absl::InfiniteFuture()
-                                      : tasks_.begin()->first.first;
+    absl::Time first =
+        tasks_.empty() ? absl::InfiniteFuture() : tasks_.begin()->first.first;
     auto changed = [this, first]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return stopping_ ||
              (!tasks_.empty() && tasks_.begin()->first.first < first);

@@ -159,8 +159,8 @@ absl::StatusOr<GatewayConfig> ParseConfig(absl::string_view text,
   }
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
-  auto status = google::protobuf::util::JsonStringToMessage(json_text, &config,
-                                                            options);
+  auto status =
+      google::protobuf::util::JsonStringToMessage(json_text, &config, options);
   if (!status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "configuration ", source, ": ", std::string(status.message())));
@@ -217,8 +217,8 @@ void ApplyDefaults(GatewayConfig& config) {
       // Clamped before the cast: a rate of 1e10 (or NaN) must not overflow
       // it; validation then judges the rate itself.
       double rate = policy.rate_limit().requests_per_second();
-      double burst = std::isfinite(rate) ? std::clamp(std::ceil(rate), 1.0, 1e6)
-                                         : 1.0;
+      double burst =
+          std::isfinite(rate) ? std::clamp(std::ceil(rate), 1.0, 1e6) : 1.0;
       policy.mutable_rate_limit()->set_burst(static_cast<int32_t>(burst));
     }
   }

@@ -28,8 +28,8 @@ absl::StatusOr<std::unique_ptr<AdmissionClient>> AdmissionClient::Create(
       "pending.",
       {});
   if (!rejections.ok()) return rejections.status();
-  std::int64_t limit = std::int64_t{upstream.max_connections()} +
-                       upstream.max_queued();
+  std::int64_t limit =
+      std::int64_t{upstream.max_connections()} + upstream.max_queued();
   return std::unique_ptr<AdmissionClient>(
       new AdmissionClient(std::move(inner), limit, (*pending)->WithLabels({}),
                           (*rejections)->WithLabels({})));
@@ -43,8 +43,8 @@ RestClient::RequestId AdmissionClient::Send(HttpRequest request,
     rejections_->Increment();
     std::move(done)(ErrorWithInfo(
         absl::StatusCode::kResourceExhausted,
-        absl::StrCat(request.operation, ": the gateway is overloaded: ",
-                     limit_, " upstream requests are pending "
+        absl::StrCat(request.operation, ": the gateway is overloaded: ", limit_,
+                     " upstream requests are pending "
                      "(upstream.max_connections + upstream.max_queued)"),
         "GATEWAY_OVERLOADED",
         {{"operation", std::string(request.operation)},
@@ -53,9 +53,8 @@ RestClient::RequestId AdmissionClient::Send(HttpRequest request,
   }
   pending_gauge_->Set(static_cast<double>(pending));
   return inner_->Send(
-      std::move(request),
-      [this, done = std::move(done)](
-          absl::StatusOr<HttpResponse> answer) mutable {
+      std::move(request), [this, done = std::move(done)](
+                              absl::StatusOr<HttpResponse> answer) mutable {
         pending_gauge_->Set(static_cast<double>(
             pending_.fetch_sub(1, std::memory_order_relaxed) - 1));
         std::move(done)(std::move(answer));

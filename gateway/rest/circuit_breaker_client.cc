@@ -15,8 +15,11 @@ constexpr absl::Duration kProbeWait = absl::Seconds(1);
 absl::Status CircuitOpen(const HttpRequest& request, absl::Duration wait) {
   absl::Status status = ErrorWithInfo(
       absl::StatusCode::kUnavailable,
-      absl::StrCat(request.operation, ": the upstream failed repeatedly for "
-                   "account \"", request.account, "\"; calls are paused "
+      absl::StrCat(request.operation,
+                   ": the upstream failed repeatedly for "
+                   "account \"",
+                   request.account,
+                   "\"; calls are paused "
                    "(circuit open) and resume after a successful probe"),
       "UPSTREAM_CIRCUIT_OPEN",
       {{"operation", std::string(request.operation)},
@@ -85,8 +88,8 @@ RestClient::RequestId CircuitBreakerClient::Send(HttpRequest request,
   // is copied, as the request moves on.
   return inner_->Send(
       std::move(request),
-      [this, account = request.account, probe, done = std::move(done)](
-          absl::StatusOr<HttpResponse> answer) mutable {
+      [this, account = request.account, probe,
+       done = std::move(done)](absl::StatusOr<HttpResponse> answer) mutable {
         Outcome outcome = Outcome::kSuccess;
         if (!answer.ok()) {
           google::rpc::ErrorInfo refused;
@@ -95,9 +98,8 @@ RestClient::RequestId CircuitBreakerClient::Send(HttpRequest request,
               status.code() == absl::StatusCode::kUnavailable ||
               (status.code() == absl::StatusCode::kDeadlineExceeded &&
                !WasNotSent(status));
-          outcome = failure && !GetDetail(status, &refused)
-                        ? Outcome::kFailure
-                        : Outcome::kNeither;
+          outcome = failure && !GetDetail(status, &refused) ? Outcome::kFailure
+                                                            : Outcome::kNeither;
         } else if (answer->status >= 500) {
           outcome = Outcome::kFailure;
         }

@@ -106,8 +106,8 @@ class CircuitBreakerClient final : public RestClient {
   const std::unique_ptr<RestClient> inner_;
   Scheduler* const scheduler_;
   const Clock* const clock_;
-  Family<Gauge>* const open_;           // owned by the registry
-  Family<Counter>* const rejections_;   // owned by the registry
+  Family<Gauge>* const open_;          // owned by the registry
+  Family<Counter>* const rejections_;  // owned by the registry
   const int threshold_;
   const absl::Duration open_duration_;
 

@@ -381,8 +381,9 @@ class CurlRestClient::Loop {
     }
     CURL* easy = TakeEasy();
     if (easy == nullptr) {
-      absl::Status error = MarkNotSent(absl::ResourceExhaustedError(absl::StrCat(
-          "upstream ", Describe(request), ": curl_easy_init failed")));
+      absl::Status error =
+          MarkNotSent(absl::ResourceExhaustedError(absl::StrCat(
+              "upstream ", Describe(request), ": curl_easy_init failed")));
       Finish(std::move(transfer), std::move(error));
       return;
     }

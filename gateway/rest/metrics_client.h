@@ -55,8 +55,8 @@ class MetricsClient final : public RestClient {
       : inner_(std::move(inner)), requests_(requests), duration_(duration) {}
 
   const std::unique_ptr<RestClient> inner_;
-  Family<Counter>* const requests_;     // owned by the registry
-  Family<Histogram>* const duration_;   // owned by the registry
+  Family<Counter>* const requests_;    // owned by the registry
+  Family<Histogram>* const duration_;  // owned by the registry
 };
 
 }  // namespace gateway::rest

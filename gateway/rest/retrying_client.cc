@@ -90,8 +90,7 @@ absl::StatusOr<std::unique_ptr<RetryingClient>> RetryingClient::Create(
 
 RetryingClient::~RetryingClient() = default;
 
-RestClient::RequestId RetryingClient::Send(HttpRequest request,
-                                           Callback done) {
+RestClient::RequestId RetryingClient::Send(HttpRequest request, Callback done) {
   if (options_.max_attempts == 1) {
     return inner_->Send(std::move(request), std::move(done));
   }
@@ -144,8 +143,7 @@ void RetryingClient::Attempt(const std::shared_ptr<Call>& call) {
     return;
   }
   RequestId inner_id = inner_->Send(
-      call->request,
-      [this, call](absl::StatusOr<HttpResponse> answer) mutable {
+      call->request, [this, call](absl::StatusOr<HttpResponse> answer) mutable {
         OnAnswer(call, std::move(answer));
       });
   bool cancel;
@@ -183,8 +181,7 @@ void RetryingClient::OnAnswer(const std::shared_ptr<Call>& call,
     } else if (status == 409 && HasIdempotencyKey(request)) {
       verdict.retryable =
           call->outcome_unknown ||
-          absl::StrContains(absl::AsciiStrToLower(answer->body),
-                            "idempotency");
+          absl::StrContains(absl::AsciiStrToLower(answer->body), "idempotency");
     } else if (status == 404 && request.method == "DELETE" &&
                call->outcome_unknown) {
       HttpResponse deleted;

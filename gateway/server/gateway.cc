@@ -128,7 +128,7 @@ struct Gateway::Parts {
   bool all_circuits_open ABSL_GUARDED_BY(health_mu) = false;
   bool draining ABSL_GUARDED_BY(health_mu) = false;
   bool stopped ABSL_GUARDED_BY(health_mu) = false;  // Shutdown returned
-  std::vector<std::string> health_names;  // "" and every service
+  std::vector<std::string> health_names;            // "" and every service
 
   // UpdateHealth sets every health status from the flags.
   void UpdateHealth() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu) {
@@ -172,9 +172,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
       std::unique_ptr<auth::AccessPolicy> policy,
       auth::AccessPolicy::Create(config.callers(), AccountNames(config)));
   parts->access = std::make_unique<AccessControl>(std::move(policy),
-                                                 config.callers(), clock);
-  ASSIGN_OR_RETURN(parts->audit_log,
-                   audit::AuditLog::Open(config.audit(), clock, &parts->metrics));
+                                                  config.callers(), clock);
+  ASSIGN_OR_RETURN(
+      parts->audit_log,
+      audit::AuditLog::Open(config.audit(), clock, &parts->metrics));
   parts->audit = std::make_unique<CallAudit>(parts->audit_log.get(), clock,
                                              config.audit());
   rest::UpstreamEnvironment environment;
@@ -182,10 +183,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   environment.metrics = &parts->metrics;
   environment.scheduler = parts->dependencies.scheduler.get();
   environment.clock = clock;
-  ASSIGN_OR_RETURN(rest::ComposedUpstream composed,
-                   rest::ComposeUpstream(
-                       std::move(parts->dependencies.transport), environment,
-                       upstream));
+  ASSIGN_OR_RETURN(
+      rest::ComposedUpstream composed,
+      rest::ComposeUpstream(std::move(parts->dependencies.transport),
+                            environment, upstream));
   parts->upstream_client = std::move(composed.client);
   parts->breaker = composed.breaker;
   if (parts->breaker != nullptr) {
@@ -242,14 +243,13 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   RETURN_IF_ERROR(parts->metrics.AddCallbackGauge(
       "rpc_server_active_calls", "gRPC calls in flight.",
       [in_flight] { return static_cast<double>(in_flight->count()); }));
-  UnaryHandler handler =
-      [&call_environment](const translate::Route& route,
-                          grpc::CallbackServerContext* context,
-                          const grpc::ByteBuffer* request,
-                          grpc::ByteBuffer* response) {
-        return StartUnaryCall(call_environment, route, context, request,
-                              response);
-      };
+  UnaryHandler handler = [&call_environment](
+                             const translate::Route& route,
+                             grpc::CallbackServerContext* context,
+                             const grpc::ByteBuffer* request,
+                             grpc::ByteBuffer* response) {
+    return StartUnaryCall(call_environment, route, context, request, response);
+  };
   std::vector<std::string> names;
   for (const auto* service : services) {
     ASSIGN_OR_RETURN(
@@ -274,9 +274,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   builder.AddListeningPort(config.listener().address(), credentials, &port);
   // gRPC refuses larger messages itself, with its own message; up to twice
   // the limit, the call refuses them naming listener.max_request_bytes.
-  builder.SetMaxReceiveMessageSize(static_cast<int>(std::min<int64_t>(
-      std::numeric_limits<int>::max(),
-      int64_t{2} * config.listener().max_request_bytes())));
+  builder.SetMaxReceiveMessageSize(static_cast<int>(
+      std::min<int64_t>(std::numeric_limits<int>::max(),
+                        int64_t{2} * config.listener().max_request_bytes())));
   for (auto& service : parts->services) builder.RegisterService(service.get());
   parts->server = builder.BuildAndStart();
   if (parts->server == nullptr || port == 0) {

@@ -18,8 +18,8 @@ std::string RandomHex(int digits) {
   do {
     hex.clear();
     for (int i = 0; i < digits; i += 16) {
-      absl::StrAppend(&hex, absl::Hex(absl::Uniform<uint64_t>(bits),
-                                      absl::kZeroPad16));
+      absl::StrAppend(
+          &hex, absl::Hex(absl::Uniform<uint64_t>(bits), absl::kZeroPad16));
     }
     hex.resize(digits);
   } while (hex.find_first_not_of('0') == std::string::npos);

@@ -149,8 +149,8 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
           "INVALID_REQUEST", {}));
       return;
     }
-    environment.pipeline->Run(call_,
-                              [this](absl::Status status) { Complete(status); });
+    environment.pipeline->Run(
+        call_, [this](absl::Status status) { Complete(status); });
   }
 
   void OnCancel() override { call_->Cancel(); }
@@ -174,21 +174,21 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
     const absl::AlphaNum code(static_cast<int>(status.code()));
     const absl::Duration took = clock_->Now() - call_->started();
     call_duration_
-        ->WithLabels({method.service()->full_name(), method.name(),
-                      code.Piece()})
+        ->WithLabels(
+            {method.service()->full_name(), method.name(), code.Piece()})
         ->Observe(absl::ToDoubleSeconds(took));
-    LogLevel level = Trouble(status.code()) ? LogLevel::kWarning
-                                            : LogLevel::kDebug;
+    LogLevel level =
+        Trouble(status.code()) ? LogLevel::kWarning : LogLevel::kDebug;
     if (logger_->Enabled(level)) {
       const Origin& origin = call_->origin();
-      logger_->Log(level, status.ok() ? "call" : "call failed",
-                   {{"request_id", origin.request_id},
-                    {"trace_id", origin.trace.trace_id()},
-                    {"method", call_->route().full_method},
-                    {"code", code.Piece()},
-                    {"error", status.message()},
-                    {"duration_ms",
-                     absl::StrCat(absl::ToDoubleMilliseconds(took))}});
+      logger_->Log(
+          level, status.ok() ? "call" : "call failed",
+          {{"request_id", origin.request_id},
+           {"trace_id", origin.trace.trace_id()},
+           {"method", call_->route().full_method},
+           {"code", code.Piece()},
+           {"error", status.message()},
+           {"duration_ms", absl::StrCat(absl::ToDoubleMilliseconds(took))}});
     }
     if (call_->route().IsRead()) {
       const absl::string_view cache_status = call_->cache_status();
@@ -229,9 +229,8 @@ grpc::ServerUnaryReactor* StartUnaryCall(const CallEnvironment& environment,
   context->AddInitialMetadata("x-request-id", origin.request_id);
   context->AddInitialMetadata("traceparent", origin.trace.Header());
   environment.in_flight->Enter();
-  auto* call =
-      new UnaryCall(route, environment.clock->Now(), deadline,
-                    std::move(origin), environment, context, response);
+  auto* call = new UnaryCall(route, environment.clock->Now(), deadline,
+                             std::move(origin), environment, context, response);
   call->Start(environment, request);
   return call;
 }

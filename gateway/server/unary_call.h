@@ -40,7 +40,7 @@ struct CallEnvironment {
   const Clock* clock = nullptr;
   // Counts the call until gRPC is done with it; refuses it when closed.
   CallsInFlight* in_flight = nullptr;
-  absl::Duration default_timeout;  // upstream.default_timeout
+  absl::Duration default_timeout;      // upstream.default_timeout
   std::int64_t max_request_bytes = 0;  // listener.max_request_bytes
   // rpc_server_call_duration_seconds{rpc_service, rpc_method,
   // rpc_grpc_status_code}: every call, refused ones included.

@@ -11,8 +11,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "gateway/common/error_details.h"
-#include "gateway/common/retry_after.h"
 #include "gateway/common/json_codec.h"
+#include "gateway/common/retry_after.h"
 #include "google/protobuf/duration.pb.h"
 
 namespace gateway::translate {

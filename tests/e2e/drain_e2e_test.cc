@@ -43,23 +43,22 @@ TEST(DrainE2eTest, SigtermLetsCallsInFlightFinishAndRefusesNewOnes) {
   const std::string key_file = work_dir.path() + "/api_key";
   const std::string config_file = work_dir.path() + "/gateway.yaml";
   WriteFile(key_file, kApiKey);
-  WriteFile(config_file,
-            e2e::CallerConfig("e2e", kCallerToken, audit_dir) +
-                "shutdown: {grace_period: 60s}\n");
+  WriteFile(config_file, e2e::CallerConfig("e2e", kCallerToken, audit_dir) +
+                             "shutdown: {grace_period: 60s}\n");
   // A held request occupies one of the sandbox's threads.
-  absl::StatusOr<e2e::SandboxProcess> sandbox = e2e::StartSandbox(
-      POLYTOMIC_SANDBOX_BIN, kApiKey, {"--threads", "256"});
+  absl::StatusOr<e2e::SandboxProcess> sandbox =
+      e2e::StartSandbox(POLYTOMIC_SANDBOX_BIN, kApiKey, {"--threads", "256"});
   ASSERT_TRUE(sandbox.ok()) << sandbox.status();
   testsupport::SandboxClient upstream(sandbox->url, kApiKey);
   const std::string id = sandbox->seed["bulk_syncs"][0].get<std::string>();
   absl::StatusOr<e2e::GatewayProcess> gateway = e2e::StartGateway(
       POLYTOMIC_GATEWAY_BIN, config_file, sandbox->url, key_file);
   ASSERT_TRUE(gateway.ok()) << gateway.status();
-  ASSERT_FALSE(upstream
-                   .AddFault({{"operation", "bulkSync.get"},
-                              {"kind", "hold"},
-                              {"count", 0}})
-                   .empty());
+  ASSERT_FALSE(
+      upstream
+          .AddFault(
+              {{"operation", "bulkSync.get"}, {"kind", "hold"}, {"count", 0}})
+          .empty());
 
   auto stub = v1::BulkSyncService::NewStub(testsupport::CallerChannel(
       gateway->address, kCallerToken, grpc::InsecureChannelCredentials()));

@@ -83,9 +83,10 @@ bool Rewrite(int mode, std::vector<std::string>& files) {
       std::string line(lines[i]);
       // Rewriting prints the record, recursively; the verifier refuses
       // such lines before it does.
-      Json record = gateway::NestsDeeperThan(line, 1024)
-                        ? Json()
-                        : Json::parse(line, nullptr, /*allow_exceptions=*/false);
+      Json record =
+          gateway::NestsDeeperThan(line, 1024)
+              ? Json()
+              : Json::parse(line, nullptr, /*allow_exceptions=*/false);
       if (record.is_object() && mode == 1 && record.contains("prev") &&
           record["prev"].is_string()) {
         record.erase("hash");

@@ -12,13 +12,13 @@
 #include <cstdlib>
 
 // FUZZ_CHECK aborts with `what` (a C string) when `condition` is false.
-#define FUZZ_CHECK(condition, what)                                      \
-  do {                                                                   \
-    if (!(condition)) {                                                  \
+#define FUZZ_CHECK(condition, what)                                        \
+  do {                                                                     \
+    if (!(condition)) {                                                    \
       std::fprintf(stderr, "%s:%d: FUZZ_CHECK(%s) failed: %s\n", __FILE__, \
-                   __LINE__, #condition, (what));                        \
-      std::abort();                                                      \
-    }                                                                    \
+                   __LINE__, #condition, (what));                          \
+      std::abort();                                                        \
+    }                                                                      \
   } while (false)
 
 #endif  // TESTS_FUZZ_FUZZ_CHECK_H_

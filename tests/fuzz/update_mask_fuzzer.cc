@@ -126,8 +126,8 @@ void CheckMerged(const Translator& translator, const MaskPlan& plan,
     if (!path.additional_member.empty() || Overlapped(plan, i)) continue;
     const Message* holder = &resource;
     for (size_t j = 0; j + 1 < path.fields.size(); ++j) {
-      holder = &holder->GetReflection()->GetMessage(
-          *holder, path.fields[j]->descriptor);
+      holder = &holder->GetReflection()->GetMessage(*holder,
+                                                    path.fields[j]->descriptor);
     }
     const Json expected = codec.FieldToJson(*holder, *path.fields.back());
     const Json* found = gateway::fieldmask::Find(after, path.fields);

@@ -193,18 +193,18 @@ TEST_F(GatewayMetricsTest, UpstreamRequestsAreCountedByOperationAndStatus) {
   // The calls served, by method and code (OpenTelemetry names): what was
   // sent, the failed get included.
   const std::string service = "rpc_service=\"polytomic.v1.BulkSyncService\"";
-  EXPECT_THAT(text, HasSubstr("rpc_server_call_duration_seconds_count{" +
-                              service +
-                              ",rpc_method=\"ListBulkSyncs\","
-                              "rpc_grpc_status_code=\"0\"} 2\n"));
-  EXPECT_THAT(text, HasSubstr("rpc_server_call_duration_seconds_count{" +
-                              service +
-                              ",rpc_method=\"GetBulkSync\","
-                              "rpc_grpc_status_code=\"5\"} 1\n"));
-  EXPECT_THAT(text, HasSubstr("rpc_server_call_duration_seconds_bucket{" +
-                              service +
-                              ",rpc_method=\"ListBulkSyncs\","
-                              "rpc_grpc_status_code=\"0\",le=\"+Inf\"} 2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("rpc_server_call_duration_seconds_count{" + service +
+                        ",rpc_method=\"ListBulkSyncs\","
+                        "rpc_grpc_status_code=\"0\"} 2\n"));
+  EXPECT_THAT(text,
+              HasSubstr("rpc_server_call_duration_seconds_count{" + service +
+                        ",rpc_method=\"GetBulkSync\","
+                        "rpc_grpc_status_code=\"5\"} 1\n"));
+  EXPECT_THAT(text,
+              HasSubstr("rpc_server_call_duration_seconds_bucket{" + service +
+                        ",rpc_method=\"ListBulkSyncs\","
+                        "rpc_grpc_status_code=\"0\",le=\"+Inf\"} 2\n"));
   EXPECT_THAT(text, HasSubstr("http_client_request_duration_seconds_count{"
                               "operation=\"bulkSync.list\","
                               "http_request_method=\"GET\","

@@ -38,9 +38,9 @@ class NoResendTest : public GatewayTest {
     auto server = testsupport::ScriptedHttpServer::Start(
         [](const testsupport::ScriptedHttpServer::Request& request) {
           if (request.method == "POST") return Reply::CloseWithoutAnswer();
-          return Reply::Answer(
-              200, R"({"data": {"id": ")" + std::string(kSyncId) +
-                       R"(", "name": "orders"}})");
+          return Reply::Answer(200, R"({"data": {"id": ")" +
+                                        std::string(kSyncId) +
+                                        R"(", "name": "orders"}})");
         });
     ASSERT_TRUE(server.ok()) << server.status();
     upstream_ = *std::move(server);
@@ -72,9 +72,8 @@ class NoResendTest : public GatewayTest {
                      std::string* request_id) {
     grpc::ClientContext context;
     v1::StartBulkSyncResponse response;
-    grpc::Status status =
-        Stub<v1::BulkSyncService>()->StartBulkSync(&context, request,
-                                                   &response);
+    grpc::Status status = Stub<v1::BulkSyncService>()->StartBulkSync(
+        &context, request, &response);
     auto id = context.GetServerInitialMetadata().find("x-request-id");
     if (id != context.GetServerInitialMetadata().end()) {
       *request_id = std::string(id->second.data(), id->second.size());

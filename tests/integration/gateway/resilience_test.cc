@@ -59,9 +59,9 @@ class ResilienceTest : public GatewayTest {
     ASSERT_FALSE(upstream().AddFault(fault).empty()) << fault.dump();
   }
 
-  grpc::Status GetSync(std::chrono::milliseconds deadline =
-                           std::chrono::seconds(10),
-                       const std::string& id = "") {
+  grpc::Status GetSync(
+      std::chrono::milliseconds deadline = std::chrono::seconds(10),
+      const std::string& id = "") {
     grpc::ClientContext context;
     context.set_deadline(In(deadline));
     context.AddMetadata("cache-control", "no-cache");
@@ -82,7 +82,8 @@ TEST_F(ResilienceTest, LatencyPastTheDeadlineEndsAtTheDeadline) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED)
       << testsupport::Describe(status);
   // Not a timing assertion: "did not wait for the upstream's 3 s".
-  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+  EXPECT_LT(std::chrono::steady_clock::now() - started,
+            std::chrono::seconds(3));
   EXPECT_EQ(Attempts(), 1);  // a deadline is not retried
 }
 
@@ -95,8 +96,10 @@ TEST_F(ResilienceTest, A503ThenSuccessSucceeds) {
 
 TEST_F(ResilienceTest, A429IsRetriedAfterItsRetryAfter) {
   ForgetRequests();
-  AddFault(
-      {{"kind", "status"}, {"status", 429}, {"retry_after", "1"}, {"count", 1}});
+  AddFault({{"kind", "status"},
+            {"status", 429},
+            {"retry_after", "1"},
+            {"count", 1}});
   ASSERT_GRPC_OK(GetSync());
   EXPECT_EQ(Attempts(), 2);
 }
@@ -110,8 +113,9 @@ TEST_F(ResilienceTest, ADroppedConnectionIsRetried) {
 
 TEST_F(ResilienceTest, ABodyOverTheLimitIsRefusedNamingIt) {
   ForgetRequests();
-  Json big = {{"data", {{"id", FirstBulkSync()},
-                        {"name", std::string(100 * 1024, 'x')}}}};
+  Json big = {
+      {"data",
+       {{"id", FirstBulkSync()}, {"name", std::string(100 * 1024, 'x')}}}};
   AddFault({{"kind", "respond"}, {"status", 200}, {"body", big}});
   grpc::Status status = GetSync();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
@@ -129,8 +133,8 @@ TEST_F(ResilienceTest, AStartWhoseResponseIsLostRunsOnce) {
   const size_t before = executions()["data"].size();
   ForgetRequests();
   // The sandbox starts the execution, then loses the response.
-  AddFault({{"operation", "bulkSync.start"}, {"kind", "drop"},
-            {"when", "after"}});
+  AddFault(
+      {{"operation", "bulkSync.start"}, {"kind", "drop"}, {"when", "after"}});
   grpc::ClientContext context;
   context.set_deadline(In(std::chrono::seconds(10)));
   v1::StartBulkSyncRequest request;
@@ -173,8 +177,8 @@ TEST_F(ResilienceTest, ADeleteWhoseResponseIsLostSucceeds) {
   const std::string id = SeededBulkSync(2);
   ForgetRequests();
   // The sandbox deletes, then loses the response; the retry finds nothing.
-  AddFault({{"operation", "bulkSync.delete"}, {"kind", "drop"},
-            {"when", "after"}});
+  AddFault(
+      {{"operation", "bulkSync.delete"}, {"kind", "drop"}, {"when", "after"}});
   grpc::ClientContext context;
   context.set_deadline(In(std::chrono::seconds(10)));
   v1::DeleteBulkSyncRequest request;
@@ -283,11 +287,11 @@ class OverloadTest : public GatewayTest {
 };
 
 TEST_F(OverloadTest, ABurstPastTheBoundsIsRefusedAtOnce) {
-  ASSERT_FALSE(upstream()
-                   .AddFault({{"operation", "bulkSync.get"},
-                              {"kind", "hold"},
-                              {"count", 0}})
-                   .empty());
+  ASSERT_FALSE(
+      upstream()
+          .AddFault(
+              {{"operation", "bulkSync.get"}, {"kind", "hold"}, {"count", 0}})
+          .empty());
   constexpr int kCalls = 60;
   constexpr int kAdmitted = 5;
   auto stub = Stub<BulkSyncService>();
@@ -303,8 +307,7 @@ TEST_F(OverloadTest, ABurstPastTheBoundsIsRefusedAtOnce) {
     Call& call = calls[i];
     call.context.set_deadline(In(std::chrono::seconds(30)));
     // Distinct ids: nothing is coalesced.
-    call.request.set_id(
-        absl::StrFormat("00000000-0000-4000-8000-%012d", i));
+    call.request.set_id(absl::StrFormat("00000000-0000-4000-8000-%012d", i));
     stub->async()->GetBulkSync(&call.context, &call.request, &call.response,
                                [&call, &done](grpc::Status status) {
                                  call.status = std::move(status);
@@ -338,11 +341,11 @@ TEST_F(OverloadTest, ABurstPastTheBoundsIsRefusedAtOnce) {
 class DrainTest : public GatewayTest {};
 
 TEST_F(DrainTest, CallsInFlightFinishNewOnesAreRefusedAllAreAudited) {
-  ASSERT_FALSE(upstream()
-                   .AddFault({{"operation", "bulkSync.get"},
-                              {"kind", "hold"},
-                              {"count", 0}})
-                   .empty());
+  ASSERT_FALSE(
+      upstream()
+          .AddFault(
+              {{"operation", "bulkSync.get"}, {"kind", "hold"}, {"count", 0}})
+          .empty());
   constexpr int kCalls = 20;
   auto stub = Stub<BulkSyncService>();
   struct Call {
@@ -409,11 +412,11 @@ TEST_F(DrainTest, WhatTheGraceLeavesIsCancelledAndAudited) {
   v1::GetBulkSyncResponse response;
   grpc::Status status;
   Completion done;
-  Stub<BulkSyncService>()->async()->GetBulkSync(
-      &context, &request, &response, [&](grpc::Status s) {
-        status = std::move(s);
-        done.Done();
-      });
+  Stub<BulkSyncService>()->async()->GetBulkSync(&context, &request, &response,
+                                                [&](grpc::Status s) {
+                                                  status = std::move(s);
+                                                  done.Done();
+                                                });
   ASSERT_TRUE(upstream().WaitHeld("bulkSync.get", 1));
   harness_->gateway().Shutdown(absl::Now());  // no grace left
   done.WaitFor(1);

@@ -75,8 +75,7 @@ TEST_F(TracingTest, ACallersTraceReachesUpstreamMetadataAuditAndLogs) {
   // Response metadata: the same trace, the gateway's span.
   std::smatch parts;
   ASSERT_TRUE(std::regex_match(
-      traceparent, parts,
-      std::regex("00-([0-9a-f]{32})-([0-9a-f]{16})-01")))
+      traceparent, parts, std::regex("00-([0-9a-f]{32})-([0-9a-f]{16})-01")))
       << traceparent;
   EXPECT_EQ(parts[1], kTraceId);
   const std::string gateway_span = parts[2];

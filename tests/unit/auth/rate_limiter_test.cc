@@ -27,7 +27,8 @@ config::v1::Callers Limits(double rate, int burst) {
 TEST(RateLimiterTest, ABurstThenTheRate) {
   RateLimiter limiter;
   limiter.Configure(Limits(/*rate=*/2, /*burst=*/3));
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Acquire("billing", kNow).ok());
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(limiter.Acquire("billing", kNow).ok());
   absl::Status limited = limiter.Acquire("billing", kNow);
   ASSERT_EQ(limited.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(limited.message()), HasSubstr("billing"));
@@ -45,7 +46,8 @@ TEST(RateLimiterTest, ABurstThenTheRate) {
   EXPECT_FALSE(limiter.Acquire("billing", kNow + absl::Milliseconds(500)).ok());
   // Refills stop at the burst.
   absl::Time later = kNow + absl::Hours(1);
-  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Acquire("billing", later).ok());
+  for (int i = 0; i < 3; ++i)
+    EXPECT_TRUE(limiter.Acquire("billing", later).ok());
   EXPECT_FALSE(limiter.Acquire("billing", later).ok());
 }
 

@@ -450,8 +450,7 @@ TEST(NestsDeeperThanTest, CountsBracketsOutsideStrings) {
   // Brackets inside strings, escaped quotes included, do not count.
   EXPECT_FALSE(NestsDeeperThan(R"(["[[[{{{", "\"[[[", "\\"])", 1));
   EXPECT_TRUE(NestsDeeperThan(R"(["\\", ["x"]])", 1));
-  const std::string deep =
-      std::string(100000, '[') + std::string(100000, ']');
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   EXPECT_TRUE(NestsDeeperThan(deep, JsonCursor::kMaxDepth));
   EXPECT_FALSE(NestsDeeperThan(deep, 100000));
 }

@@ -62,8 +62,9 @@ callers:
   EXPECT_EQ(upstream.max_queued(), 1024);
   EXPECT_EQ(upstream.max_response_bytes(), 16 << 20);
   EXPECT_EQ(upstream.retry().max_attempts(), 3);
-  EXPECT_EQ(TimeUtil::DurationToMilliseconds(upstream.retry().initial_backoff()),
-            100);
+  EXPECT_EQ(
+      TimeUtil::DurationToMilliseconds(upstream.retry().initial_backoff()),
+      100);
   EXPECT_EQ(TimeUtil::DurationToSeconds(upstream.retry().max_backoff()), 5);
   EXPECT_DOUBLE_EQ(upstream.retry().budget_ratio(), 0.2);
   EXPECT_EQ(upstream.circuit_breaker().failure_threshold(), 5);
@@ -303,8 +304,7 @@ TEST(ConfigLoaderTest, NotYamlIsAnError) {
 TEST(ConfigLoaderTest, AnAliasInsideItselfIsAnError) {
   auto config = ParseConfig("a: &x [*x]\n", "inline");
   ASSERT_FALSE(config.ok());
-  EXPECT_THAT(std::string(config.status().message()),
-              HasSubstr("levels deep"));
+  EXPECT_THAT(std::string(config.status().message()), HasSubstr("levels deep"));
 }
 
 TEST(ConfigLoaderTest, AliasesThatExpandWithoutBoundAreAnError) {

@@ -89,7 +89,8 @@ TEST_F(CircuitBreakerClientTest, OpensAfterTheThresholdOfFailuresInARow) {
   Call("a", absl::DeadlineExceededError("timeout"));
   Call("a", FakeRestClient::Reply(502, ""));
   EXPECT_EQ(transport_->size(), 5u);
-  EXPECT_TRUE(Call("a", FakeRestClient::Reply(500, "")).result.ok());  // 3rd: opens
+  EXPECT_TRUE(
+      Call("a", FakeRestClient::Reply(500, "")).result.ok());  // 3rd: opens
   absl::StatusOr<HttpResponse> refused =
       Call("a", FakeRestClient::Reply(200, "")).result;
   EXPECT_EQ(transport_->size(), 6u);
@@ -116,7 +117,8 @@ TEST_F(CircuitBreakerClientTest, ClientErrorsAndCancellationsAreNoFailures) {
                           "GATEWAY_OVERLOADED", {}));
   Call("a", FakeRestClient::Reply(500, ""));
   Call("a", FakeRestClient::Reply(500, ""));
-  EXPECT_TRUE(Call("a", FakeRestClient::Reply(200, "")).result.ok());  // still closed
+  EXPECT_TRUE(
+      Call("a", FakeRestClient::Reply(200, "")).result.ok());  // still closed
 }
 
 TEST_F(CircuitBreakerClientTest, HalfOpenLetsOneProbeDecide) {

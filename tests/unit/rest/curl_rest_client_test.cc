@@ -197,9 +197,8 @@ TEST(CurlRestClientTest, AnAnswerOverTheLimitIsRefusedNamingIt) {
   // UpstreamFor's limit is 1,000 bytes; one byte more is refused, exactly
   // 1,000 is not.
   auto server = StartServer([](const ServerRequest& request) {
-    return Reply::Answer(200, std::string(request.target == "/big" ? 1001
-                                                                    : 1000,
-                                          'x'));
+    return Reply::Answer(
+        200, std::string(request.target == "/big" ? 1001 : 1000, 'x'));
   });
   auto client = NewClient(UpstreamFor(server->base_url()));
 

@@ -151,7 +151,8 @@ TEST_F(RetryingClientTest, BackoffIsFullJitterUnderADoublingCap) {
 TEST_F(RetryingClientTest, RetryAfterIsWaitedOutExactly) {
   Answer answer;
   Send(Request("GET"), &answer);
-  transport_->Answer(0, FakeRestClient::Reply(429, "{}", {{"retry-after", "7"}}));
+  transport_->Answer(0,
+                     FakeRestClient::Reply(429, "{}", {{"retry-after", "7"}}));
   EXPECT_EQ(scheduler_.NextTime(), kNow + absl::Seconds(7));
   scheduler_.RunNext();
   transport_->Answer(1, FakeRestClient::Reply(200, "{}"));
@@ -162,8 +163,8 @@ TEST_F(RetryingClientTest, RetryAfterIsWaitedOutExactly) {
 TEST_F(RetryingClientTest, NoWaitEndsPastTheDeadline) {
   Answer answer;
   Send(Request("GET"), &answer);  // deadline in 30 s
-  transport_->Answer(
-      0, FakeRestClient::Reply(429, "{}", {{"retry-after", "31"}}));
+  transport_->Answer(0,
+                     FakeRestClient::Reply(429, "{}", {{"retry-after", "31"}}));
   ASSERT_EQ(answer.calls, 1);
   EXPECT_EQ(answer.response->status, 429);  // at once, not after 31 s
   EXPECT_EQ(scheduler_.size(), 0u);
@@ -217,9 +218,9 @@ TEST_F(RetryingClientTest, AConflictForAKeyInUseIsRetried) {
   Answer running;
   Send(Request("POST", "key-zyxwvutsrq"), &running);
   size_t before = transport_->size();
-  transport_->Answer(before - 1,
-                     FakeRestClient::Reply(
-                         409, R"({"message":"an execution is running"})"));
+  transport_->Answer(
+      before - 1,
+      FakeRestClient::Reply(409, R"({"message":"an execution is running"})"));
   EXPECT_EQ(running.calls, 1);
   EXPECT_EQ(running.response->status, 409);
   EXPECT_EQ(transport_->size(), before);

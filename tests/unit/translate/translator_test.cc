@@ -436,7 +436,8 @@ TEST_F(TranslatorTest, DeeplyNestedBodiesAreRefusedNotRecursedInto) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   const Route& get = RouteOf("BulkSyncService", "GetBulkSync");
   absl::StatusOr<Json> body = translator_->ParseBody(
-      get, HttpResponse{200, {}, absl::StrCat(R"({"data": {"x": )", deep, "}}")});
+      get,
+      HttpResponse{200, {}, absl::StrCat(R"({"data": {"x": )", deep, "}}")});
   EXPECT_EQ(body.status().code(), absl::StatusCode::kInternal);
   EXPECT_THAT(std::string(body.status().message()),
               HasSubstr("nests more than 128 levels deep"));
@@ -444,7 +445,8 @@ TEST_F(TranslatorTest, DeeplyNestedBodiesAreRefusedNotRecursedInto) {
 
   absl::Status error = translator_->FromHttpError(
       get,
-      HttpResponse{400, {},
+      HttpResponse{400,
+                   {},
                    absl::StrCat(R"({"message": "no", "metadata": {"fields":)",
                                 R"( {"name": )", deep, "}}}")},
       absl::Now());
