@@ -118,14 +118,8 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# wait_for FILE PATTERN: waits until a server has printed its address line.
-wait_for() {
-  for _ in $(seq 1 200); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
+# shellcheck source=client/bench/bench_lib.sh
+. "$root/client/bench/bench_lib.sh"
 # field JSON_FILE NAME: a number from a one-line JSON report.
 field() { sed -n "s/.*\"$2\":\([-0-9.]*\).*/\1/p" "$1" | head -1; }
 # calc EXPRESSION: awk arithmetic, one decimal; calc2: two decimals.

@@ -29,13 +29,8 @@ token_sha256=$(printf '%s' "$token" | sha256sum | cut -d' ' -f1)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-wait_for() {
-  for _ in $(seq 1 200); do
-    grep -q "$2" "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "timed out waiting for '$2' in $1" >&2; cat "$1" >&2; exit 1
-}
+# shellcheck source=client/bench/bench_lib.sh
+. "$root/client/bench/bench_lib.sh"
 rss_kib() { awk '/^VmRSS:/{print $2}' "/proc/$1/status"; }
 
 "$bin/polytomic-sandbox" --listen 127.0.0.1:0 --api-key "$key" --seed --threads 128 \
