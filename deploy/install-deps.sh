@@ -23,6 +23,9 @@ packages=(
   clang libclang-rt-14-dev
   # the Python example client (client/python), run with /usr/bin/python3
   python3 python3-grpcio python3-protobuf
+  # shared state between replicas (shared_state.redis): the hiredis client, and
+  # the Redis server the tests start on loopback ports of their own
+  libhiredis-dev redis-server
   # systemd-analyze, which checks deploy/systemd (no running systemd needed)
   systemd
 )

@@ -27,7 +27,7 @@ void RateLimiter::Configure(const config::v1::Callers& callers) {
   buckets_ = std::move(buckets);
 }
 
-absl::Status RateLimiter::Acquire(absl::string_view principal, absl::Time now) {
+absl::Status RateLimiter::Take(absl::string_view principal, absl::Time now) {
   double rate;
   double burst;
   absl::Duration wait;
@@ -51,6 +51,11 @@ absl::Status RateLimiter::Acquire(absl::string_view principal, absl::Time now) {
     burst = bucket.burst;
     wait = absl::Seconds((1 - bucket.tokens) / bucket.rate);
   }
+  return RateLimited(principal, rate, burst, wait);
+}
+
+absl::Status RateLimited(absl::string_view principal, double rate,
+                         double burst, absl::Duration wait) {
   std::string limit = absl::StrCat(rate, " calls per second, burst ", burst);
   absl::Status status =
       ErrorWithInfo(absl::StatusCode::kResourceExhausted,

@@ -341,6 +341,20 @@ void ReadCache::Invalidate(absl::string_view account,
   }
 }
 
+void ReadCache::Clear() {
+  std::vector<Entry*> dropped;
+  for (const auto& shard : shards_) {
+    absl::MutexLock lock(&shard->mu);
+    dropped.clear();
+    for (const auto& [key, entry] : shard->entries) {
+      dropped.push_back(entry.get());
+    }
+    for (Entry* entry : dropped) Erase(*shard, entry);
+    for (auto& [key, flight] : shard->flights) flight->attached_ = false;
+    shard->flights.clear();
+  }
+}
+
 ReadCache::Stats ReadCache::stats() const {
   return {entries_.load(std::memory_order_relaxed),
           bytes_.load(std::memory_order_relaxed),

@@ -139,6 +139,11 @@ class ReadCache {
   void Invalidate(absl::string_view account,
                   absl::Span<const PathScope> scopes);
 
+  // Clear drops every entry and detaches every fetch in flight, as
+  // Invalidate would, for all accounts (invalidations may have been
+  // missed).
+  void Clear();
+
   Stats stats() const;
 
  private:

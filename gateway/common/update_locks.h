@@ -6,13 +6,16 @@
 //       "/api/bulk/syncs/5d7c...",
 //       [](absl::StatusOr<std::unique_ptr<UpdateLocks::Lease>> lease) {
 //         if (!lease.ok()) return;  // CANCELLED (abandoned) or UNAVAILABLE
-//         ...GET, merge, PUT... then destroy *lease to let the next one in
+//         ...GET, merge...
+//         (*lease)->Confirm([](absl::Status held) { ...then PUT... });
+//         ...then destroy *lease to let the next one in
 //       });
 //   locks.Abandon(wait);  // the caller went away while waiting
 //
 // The interface is asynchronous so that an implementation shared between
 // gateway replicas (a networked store) can plug in without blocking a
-// thread. The in-memory one is gateway/state/in_memory_update_locks.h.
+// thread. The in-memory one is gateway/state/in_memory_update_locks.h; the
+// one shared by replicas is gateway/shared/redis_update_locks.h.
 #ifndef GATEWAY_COMMON_UPDATE_LOCKS_H_
 #define GATEWAY_COMMON_UPDATE_LOCKS_H_
 
@@ -21,6 +24,7 @@
 #include <string>
 
 #include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace gateway {
@@ -37,7 +41,14 @@ class UpdateLocks {
   // (whose callback may run inside the destructor).
   class Lease {
    public:
+    using Confirmed = absl::AnyInvocable<void(absl::Status) &&>;
     virtual ~Lease() = default;
+    // Confirm checks, just before the write the lease guards, that it is
+    // still held (a lease that can expire may have passed to another
+    // holder) and extends it. `confirmed` runs once, inline or on the
+    // implementation's thread: OK, ABORTED when the lease was lost, or
+    // UNAVAILABLE when the lock store cannot be reached.
+    virtual void Confirm(Confirmed confirmed) = 0;
   };
   using WaitId = std::uint64_t;
   using Acquired =

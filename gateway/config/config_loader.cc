@@ -231,7 +231,65 @@ void ApplyDefaults(GatewayConfig& config) {
   if (!config.admin().has_address()) {
     config.mutable_admin()->set_address("127.0.0.1:9464");
   }
+  if (config.shared_state().has_redis()) {
+    auto* redis = config.mutable_shared_state()->mutable_redis();
+    if (redis->key_prefix().empty()) {
+      redis->set_key_prefix("polytomic-gateway:");
+    }
+    if (!redis->has_connect_timeout()) {
+      redis->mutable_connect_timeout()->set_seconds(1);
+    }
+    if (!redis->has_command_timeout()) {
+      redis->mutable_command_timeout()->set_nanos(500'000'000);
+    }
+    DefaultDuration(redis->mutable_lock_lease(), 10);
+    DefaultDuration(redis->mutable_degraded_cache_ttl(), 1);
+    if (!redis->has_invalidation_timeout()) {
+      redis->mutable_invalidation_timeout()->set_nanos(250'000'000);
+    }
+  }
 }
+
+namespace {
+
+absl::Status ValidateSharedState(const GatewayConfig& config) {
+  if (!config.shared_state().has_redis()) return absl::OkStatus();
+  const v1::Redis& redis = config.shared_state().redis();
+  if (!IsHostPort(redis.address())) {
+    return Invalid("shared_state.redis.address", "must be host:port");
+  }
+  if (redis.tls()) {
+    return Invalid("shared_state.redis.tls",
+                   "is not supported by this build (Debian bookworm's hiredis "
+                   "0.14 has no TLS); use a private network or a TLS tunnel "
+                   "on loopback");
+  }
+  if (!redis.username().empty() && redis.password_file().empty()) {
+    return Invalid("shared_state.redis.username",
+                   "needs shared_state.redis.password_file");
+  }
+  for (const auto& [name, duration] :
+       {std::pair{"connect_timeout", &redis.connect_timeout()},
+        std::pair{"command_timeout", &redis.command_timeout()},
+        std::pair{"lock_lease", &redis.lock_lease()},
+        std::pair{"degraded_cache_ttl", &redis.degraded_cache_ttl()},
+        std::pair{"invalidation_timeout", &redis.invalidation_timeout()}}) {
+    if (TimeUtil::DurationToMilliseconds(*duration) <= 0) {
+      return Invalid(absl::StrCat("shared_state.redis.", name),
+                     "must be at least 1ms");
+    }
+  }
+  if (config.updates().write_only_policy() ==
+          v1::Updates::WRITE_ONLY_POLICY_RESEND_HELD &&
+      config.updates().seal_key_file().empty()) {
+    return Invalid("updates.seal_key_file",
+                   "is required with shared_state.redis (every replica must "
+                   "open the write-only values the others sealed)");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::Status ValidateConfig(const GatewayConfig& config) {
   const auto& listener = config.listener();
@@ -362,7 +420,7 @@ absl::Status ValidateConfig(const GatewayConfig& config) {
       return Invalid(absl::StrCat(where, ".ttl"), "must not be negative");
     }
   }
-  return absl::OkStatus();
+  return ValidateSharedState(config);
 }
 
 absl::StatusOr<GatewayConfig> LoadConfig(const std::string& path,

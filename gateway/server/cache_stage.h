@@ -7,7 +7,8 @@
 //              },
 //              /*answered=*/[](absl::StatusOr<ResponseBytes> bytes) {...});
 //   ...
-//   cache.Written(*call);  // after every write that may have changed state
+//   cache.Written(*call, [] { ... });  // after every write that may have
+//                                     // changed state, before its answer
 //
 // A read is answered with serialized response bytes, so an answer from the
 // cache is handed to gRPC without parsing or serializing anything. The
@@ -33,6 +34,7 @@ namespace gateway::server {
 class CacheStage {
  public:
   using Answered = absl::AnyInvocable<void(absl::StatusOr<ResponseBytes>) &&>;
+  using Done = absl::AnyInvocable<void() &&>;
   // Fetch performs a read's upstream exchange and translation on the
   // context `on`: the call itself, or one the cache made for a fetch that
   // several calls wait for.
@@ -48,8 +50,9 @@ class CacheStage {
 
   // Written hears of a write through the gateway that may have changed
   // upstream state (applied, or of unknown outcome), before its caller is
-  // answered.
-  virtual void Written(const CallContext& call) = 0;
+  // answered; `done` runs once what it invalidated is gone from every
+  // replica's cache (see ReadCacheStage), inline or on another thread.
+  virtual void Written(const CallContext& call, Done done) = 0;
 };
 
 }  // namespace gateway::server

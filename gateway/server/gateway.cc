@@ -36,8 +36,13 @@
 #include "gateway/server/read_merge_write_exchange.h"
 #include "gateway/server/unary_call.h"
 #include "gateway/server/upstream.h"
+#include "gateway/shared/redis_invalidation_bus.h"
+#include "gateway/shared/redis_rate_limits.h"
+#include "gateway/shared/redis_update_locks.h"
+#include "gateway/shared/redis_write_only_values.h"
 #include "gateway/state/in_memory_update_locks.h"
 #include "gateway/state/in_memory_write_only_values.h"
+#include "gateway/state/sealer.h"
 #include "gateway/translate/translator.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/time_util.h"
@@ -81,6 +86,11 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
   }
   return grpc::SslServerCredentials(options);
 }
+
+// The health service name that tells whether the shared state (Redis) is
+// reachable; the gateway's own health does not depend on it, as reads work
+// without it.
+constexpr char kSharedStateHealth[] = "gateway.SharedState";
 
 std::vector<std::string> AccountNames(const config::v1::GatewayConfig& config) {
   std::vector<std::string> names;
@@ -128,6 +138,7 @@ struct Gateway::Parts {
   bool all_circuits_open ABSL_GUARDED_BY(health_mu) = false;
   bool draining ABSL_GUARDED_BY(health_mu) = false;
   bool stopped ABSL_GUARDED_BY(health_mu) = false;  // Shutdown returned
+  bool shared_state_up ABSL_GUARDED_BY(health_mu) = false;
   std::vector<std::string> health_names;            // "" and every service
 
   // UpdateHealth sets every health status from the flags.
@@ -136,6 +147,10 @@ struct Gateway::Parts {
     bool serving = !all_circuits_open && !draining;
     for (const std::string& name : health_names) {
       server->GetHealthCheckService()->SetServingStatus(name, serving);
+    }
+    if (dependencies.redis != nullptr) {
+      server->GetHealthCheckService()->SetServingStatus(
+          kSharedStateHealth, serving && shared_state_up);
     }
   }
 };
@@ -146,11 +161,30 @@ absl::StatusOr<Gateway::Dependencies> Gateway::DefaultDependencies(
   dependencies.clock = std::make_unique<SystemClock>();
   ASSIGN_OR_RETURN(dependencies.transport,
                    rest::CurlRestClient::Create(config.upstream()));
-  dependencies.update_locks = std::make_unique<state::InMemoryUpdateLocks>();
-  ASSIGN_OR_RETURN(dependencies.write_only,
-                   state::InMemoryWriteOnlyValues::Create(config.updates()));
   dependencies.scheduler = std::make_unique<TimerThread>();
   dependencies.log_sink = Logger::Stderr();
+  if (!config.shared_state().has_redis()) {
+    dependencies.update_locks = std::make_unique<state::InMemoryUpdateLocks>();
+    ASSIGN_OR_RETURN(dependencies.write_only,
+                     state::InMemoryWriteOnlyValues::Create(config.updates()));
+    return dependencies;
+  }
+  const config::v1::Redis& redis = config.shared_state().redis();
+  ASSIGN_OR_RETURN(dependencies.redis, shared::RedisClient::Create(redis));
+  shared::RedisClient* client = dependencies.redis.get();
+  Scheduler* scheduler = dependencies.scheduler.get();
+  const std::string replica = shared::ReplicaName();
+  dependencies.update_locks = std::make_unique<shared::RedisUpdateLocks>(
+      client, scheduler, ToAbslDuration(redis.lock_lease()), replica);
+  ASSIGN_OR_RETURN(std::unique_ptr<state::Sealer> sealer,
+                   state::Sealer::FromConfig(config.updates()));
+  dependencies.write_only =
+      std::make_unique<shared::RedisWriteOnlyValues>(client, std::move(sealer));
+  dependencies.rate_limits = std::make_unique<shared::RedisRateLimits>(client);
+  dependencies.invalidation_bus =
+      std::make_unique<shared::RedisInvalidationBus>(
+          client, scheduler, replica,
+          ToAbslDuration(redis.invalidation_timeout()));
   return dependencies;
 }
 
@@ -171,8 +205,9 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   ASSIGN_OR_RETURN(
       std::unique_ptr<auth::AccessPolicy> policy,
       auth::AccessPolicy::Create(config.callers(), AccountNames(config)));
-  parts->access = std::make_unique<AccessControl>(std::move(policy),
-                                                  config.callers(), clock);
+  parts->access = std::make_unique<AccessControl>(
+      std::move(policy), std::move(parts->dependencies.rate_limits),
+      config.callers(), clock);
   ASSIGN_OR_RETURN(
       parts->audit_log,
       audit::AuditLog::Open(config.audit(), clock, &parts->metrics));
@@ -211,8 +246,24 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   absl::Duration default_timeout = ToAbslDuration(upstream.default_timeout());
   ASSIGN_OR_RETURN(
       parts->cache,
-      ReadCacheStage::Create(config.cache(), parts->translator->routes(), clock,
-                             default_timeout, &parts->metrics));
+      ReadCacheStage::Create(
+          config.cache(), parts->translator->routes(), clock, default_timeout,
+          &parts->metrics, parts->dependencies.invalidation_bus.get(),
+          ToAbslDuration(config.shared_state().redis().degraded_cache_ttl())));
+  if (shared::RedisClient* redis = parts->dependencies.redis.get()) {
+    Parts* raw = parts.get();
+    redis->OnConnectionChange([raw](bool up) {
+      absl::MutexLock lock(&raw->health_mu);
+      raw->shared_state_up = up;
+      raw->UpdateHealth();
+    });
+    RETURN_IF_ERROR(parts->metrics.AddCallbackGauge(
+        "polytomic_gateway_shared_state_up",
+        "1 while the shared state (Redis, shared_state.redis) is reachable.",
+        [redis] { return redis->connected() ? 1.0 : 0.0; }));
+    // Everything that listens to Redis is built: connect.
+    redis->Start(parts->logger.get());
+  }
   Pipeline::Stages stages;
   stages.translator = parts->translator.get();
   stages.access = parts->access.get();
@@ -401,6 +452,8 @@ void Gateway::Shutdown(absl::Time deadline) {
     // still exists.
     FlushAudit();
   }
+  // No Redis callback runs into the parts after this.
+  if (parts.dependencies.redis != nullptr) parts.dependencies.redis->Stop();
   // Last, so that the metrics of a draining gateway can still be scraped.
   if (parts.admin != nullptr) parts.admin->Stop();
   absl::MutexLock lock(&parts.health_mu);

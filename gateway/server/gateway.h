@@ -34,6 +34,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/auth/rate_limiter.h"
+#include "gateway/cache/invalidation_bus.h"
 #include "gateway/common/clock.h"
 #include "gateway/common/logger.h"
 #include "gateway/common/rest_client.h"
@@ -41,6 +43,7 @@
 #include "gateway/common/update_locks.h"
 #include "gateway/common/write_only_values.h"
 #include "gateway/config/v1/config.pb.h"
+#include "gateway/shared/redis_client.h"
 
 namespace gateway::server {
 
@@ -60,8 +63,15 @@ class Gateway {
     // The upstream transport: the bottom of the RestClient stack, under the
     // decorators the gateway adds (credentials, ...).
     std::unique_ptr<RestClient> transport;
+    // The shared state's link (null for a single gateway); Start starts it
+    // once everything listening to it is built.
+    std::unique_ptr<shared::RedisClient> redis;
     std::unique_ptr<UpdateLocks> update_locks;
     std::unique_ptr<WriteOnlyValues> write_only;
+    // The principals' rate-limit buckets (null: in this process).
+    std::unique_ptr<auth::RateLimits> rate_limits;
+    // Carries cache invalidations between replicas (null: one gateway).
+    std::unique_ptr<cache::InvalidationBus> invalidation_bus;
     // Runs the retries' backoffs and the circuit breaker's timers.
     std::unique_ptr<Scheduler> scheduler;
     // Where the structured log lines go (log.level filters them).
@@ -69,8 +79,9 @@ class Gateway {
   };
 
   // DefaultDependencies are the production ones for `config`: the system
-  // clock, the libcurl transport (upstream), the in-memory update locks and
-  // write-only values (updates), a TimerThread, and logs to stderr.
+  // clock, the libcurl transport (upstream), a TimerThread, logs to stderr,
+  // and the update locks, write-only values, rate limits and invalidation
+  // bus: in Redis with shared_state.redis, else in this process.
   static absl::StatusOr<Dependencies> DefaultDependencies(
       const config::v1::GatewayConfig& config);
 

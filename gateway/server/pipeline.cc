@@ -39,9 +39,18 @@ std::string WrittenId(const Message& response) {
 }  // namespace
 
 void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
-  if (absl::Status admitted = stages_.access->Admit(*call); !admitted.ok()) {
-    return Finish(call, std::move(admitted), std::move(done));
-  }
+  CallContext& admitting = *call;
+  stages_.access->Admit(admitting, [this, call = std::move(call),
+                                    done = std::move(done)](
+                                       absl::Status admitted) mutable {
+    if (!admitted.ok()) {
+      return Finish(call, std::move(admitted), std::move(done));
+    }
+    Admitted(std::move(call), std::move(done));
+  });
+}
+
+void Pipeline::Admitted(std::shared_ptr<CallContext> call, Done done) const {
   if (absl::Status valid = Validate(*call); !valid.ok()) {
     return Finish(call, std::move(valid), std::move(done));
   }
@@ -157,7 +166,15 @@ void Pipeline::AfterWrite(const std::shared_ptr<CallContext>& call,
   if (outcome == WriteOutcome::kNotSent || outcome == WriteOutcome::kRejected) {
     return std::move(next)(absl::OkStatus());  // upstream state is as it was
   }
-  stages_.cache->Written(*call);
+  stages_.cache->Written(*call, [this, call, next = std::move(next)]() mutable {
+    RememberWriteOnly(call, std::move(next));
+  });
+}
+
+void Pipeline::RememberWriteOnly(const std::shared_ptr<CallContext>& call,
+                                 Done next) const {
+  using WriteOutcome = CallContext::WriteOutcome;
+  const WriteOutcome outcome = call->write_outcome();
   const Route& route = call->route();
   // A create's path names the collection; its answer names the resource.
   std::string id = route.http_method == "POST"

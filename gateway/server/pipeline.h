@@ -68,6 +68,8 @@ class Pipeline {
   void Run(std::shared_ptr<CallContext> call, Done done) const;
 
  private:
+  // Admitted serves a call its caller may make.
+  void Admitted(std::shared_ptr<CallContext> call, Done done) const;
   absl::Status Validate(CallContext& call) const;
   // Write runs a write's exchange and what follows it.
   void Write(std::shared_ptr<CallContext> call, Done done) const;
@@ -77,6 +79,10 @@ class Pipeline {
   // AfterWrite tells the cache of a write that may have changed upstream
   // state, and remembers (or forgets) the write-only values it sent.
   void AfterWrite(const std::shared_ptr<CallContext>& call, Done next) const;
+  // RememberWriteOnly remembers (or forgets) the write-only values a write
+  // sent.
+  void RememberWriteOnly(const std::shared_ptr<CallContext>& call,
+                         Done next) const;
   void Finish(const std::shared_ptr<CallContext>& call, absl::Status status,
               Done done) const;
 

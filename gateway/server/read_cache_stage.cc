@@ -1,5 +1,6 @@
 #include "gateway/server/read_cache_stage.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,8 +52,8 @@ std::shared_ptr<CallContext> FetchContext(const CallContext& leader,
 
 absl::StatusOr<std::unique_ptr<ReadCacheStage>> ReadCacheStage::Create(
     const config::v1::Cache& config, const translate::RouteTable& routes,
-    const Clock* clock, absl::Duration fetch_timeout,
-    MetricsRegistry* metrics) {
+    const Clock* clock, absl::Duration fetch_timeout, MetricsRegistry* metrics,
+    cache::InvalidationBus* bus, absl::Duration degraded_ttl) {
   ASSIGN_OR_RETURN(Family<Counter> * lookups,
                    metrics->AddCounterFamily(
                        "polytomic_gateway_cache_lookups_total",
@@ -63,8 +64,9 @@ absl::StatusOr<std::unique_ptr<ReadCacheStage>> ReadCacheStage::Create(
       Family<Counter> * evictions,
       metrics->AddCounterFamily("polytomic_gateway_cache_evictions_total",
                                 "Cache entries evicted to make room.", {}));
-  std::unique_ptr<ReadCacheStage> stage(new ReadCacheStage(
-      config, clock, fetch_timeout, evictions->WithLabels({})));
+  std::unique_ptr<ReadCacheStage> stage(
+      new ReadCacheStage(config, clock, fetch_timeout,
+                         evictions->WithLabels({}), bus, degraded_ttl));
   for (const auto& route : routes.routes()) {
     if (!route->IsRead()) continue;
     PerRoute& per_route = stage->routes_[route.get()];
@@ -94,14 +96,30 @@ absl::StatusOr<std::unique_ptr<ReadCacheStage>> ReadCacheStage::Create(
       "polytomic_gateway_cache_bytes",
       "Bytes the cache holds (keys, answers, per-entry overhead).",
       [cache] { return static_cast<double>(cache->stats().bytes); }));
+  if (bus != nullptr) {
+    ReadCacheStage* raw = stage.get();
+    bus->Listen(
+        [raw](const std::string& account,
+              const std::vector<ReadCache::PathScope>& scopes) {
+          raw->cache_.Invalidate(account, scopes);
+        },
+        [raw](bool reliable) {
+          raw->degraded_.store(!reliable, std::memory_order_relaxed);
+          raw->cache_.Clear();
+        });
+  }
   return stage;
 }
 
 ReadCacheStage::ReadCacheStage(const config::v1::Cache& config,
                                const Clock* clock, absl::Duration fetch_timeout,
-                               Counter* evictions)
+                               Counter* evictions,
+                               cache::InvalidationBus* bus,
+                               absl::Duration degraded_ttl)
     : clock_(clock),
       fetch_timeout_(fetch_timeout),
+      bus_(bus),
+      degraded_ttl_(degraded_ttl),
       cache_({.max_bytes = config.max_bytes(), .evictions = evictions}, clock) {
 }
 
@@ -123,7 +141,10 @@ void ReadCacheStage::Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
     return;
   }
   const PerRoute& per_route = it->second;
-  const absl::Duration ttl = per_route.ttl;
+  const absl::Duration ttl =
+      degraded_.load(std::memory_order_relaxed)
+          ? std::min(per_route.ttl, degraded_ttl_)
+          : per_route.ttl;
   const translate::Route& route = call->route();
   std::string key = ReadCache::Key(
       call->account(), translate::CanonicalPath(route.path, call->request()),
@@ -163,7 +184,7 @@ void ReadCacheStage::Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
   });
 }
 
-void ReadCacheStage::Written(const CallContext& call) {
+void ReadCacheStage::Written(const CallContext& call, Done done) {
   const translate::Route& route = call.route();
   std::vector<ReadCache::PathScope> scopes;
   scopes.reserve(route.invalidates.size());
@@ -173,6 +194,8 @@ void ReadCacheStage::Written(const CallContext& call) {
          invalidation.subtree});
   }
   cache_.Invalidate(call.account(), scopes);
+  if (bus_ == nullptr) return std::move(done)();
+  bus_->Publish(call.account(), scopes, std::move(done));
 }
 
 }  // namespace gateway::server

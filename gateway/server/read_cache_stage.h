@@ -20,15 +20,23 @@
 // that joined it are answered even when the one that started it cancels or
 // its deadline passes; a reader that goes away is answered at once and
 // leaves the fetch to the others.
+//
+// With replicas (an InvalidationBus), a write's invalidation is also
+// published to the others, and its caller is answered once they applied it;
+// theirs are applied here. While the bus is down, what is cached is
+// dropped, and answers are kept at most `degraded_ttl`; when it is back,
+// what is cached is dropped again (invalidations may have been missed).
 #ifndef GATEWAY_SERVER_READ_CACHE_STAGE_H_
 #define GATEWAY_SERVER_READ_CACHE_STAGE_H_
 
 #include <array>
+#include <atomic>
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "gateway/cache/invalidation_bus.h"
 #include "gateway/cache/read_cache.h"
 #include "gateway/common/clock.h"
 #include "gateway/common/metrics.h"
@@ -45,15 +53,17 @@ namespace gateway::server {
 class ReadCacheStage final : public CacheStage {
  public:
   // Create registers the cache's metrics in `metrics` (borrowed, like
-  // `routes` and `clock`; they must outlive the stage).
+  // `routes`, `clock` and `bus`; they must outlive the stage). `bus` is
+  // null for a single gateway.
   static absl::StatusOr<std::unique_ptr<ReadCacheStage>> Create(
       const config::v1::Cache& config, const translate::RouteTable& routes,
       const Clock* clock, absl::Duration fetch_timeout,
-      MetricsRegistry* metrics);
+      MetricsRegistry* metrics, cache::InvalidationBus* bus = nullptr,
+      absl::Duration degraded_ttl = absl::ZeroDuration());
 
   void Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
             Answered answered) override;
-  void Written(const CallContext& call) override;
+  void Written(const CallContext& call, Done done) override;
 
   // Ttl is how long `route`'s answers are kept (0: not cached).
   absl::Duration Ttl(const translate::Route& route) const;
@@ -67,10 +77,14 @@ class ReadCacheStage final : public CacheStage {
   };
 
   ReadCacheStage(const config::v1::Cache& config, const Clock* clock,
-                 absl::Duration fetch_timeout, Counter* evictions);
+                 absl::Duration fetch_timeout, Counter* evictions,
+                 cache::InvalidationBus* bus, absl::Duration degraded_ttl);
 
   const Clock* const clock_;
   const absl::Duration fetch_timeout_;
+  cache::InvalidationBus* const bus_;
+  const absl::Duration degraded_ttl_;
+  std::atomic<bool> degraded_{false};  // the bus is down
   absl::flat_hash_map<const translate::Route*, PerRoute> routes_;
   cache::ReadCache cache_;
 };

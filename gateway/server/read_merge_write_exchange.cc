@@ -52,6 +52,7 @@ struct ReadMergeWriteExchange::Update {
   const MessageInfo* info = nullptr;  // its type
   std::vector<fieldmask::FieldChain> write_only;
   std::string path;  // the resource's upstream path: GET and PUT
+  UpdateLocks::Lease* lease = nullptr;  // held by the call
 };
 
 void ReadMergeWriteExchange::Run(std::shared_ptr<CallContext> call,
@@ -78,6 +79,7 @@ void ReadMergeWriteExchange::Run(std::shared_ptr<CallContext> call,
               update->call->route(), lease.status()));
           return;
         }
+        update->lease = lease->get();
         update->call->Hold(*std::move(lease));
         Read(std::move(update));
       });
@@ -169,8 +171,18 @@ void ReadMergeWriteExchange::Write(std::shared_ptr<Update> update,
       route, call.request(), call.idempotency_key(), std::move(doc));
   if (!put.ok()) return fail(put.status());
   call.set_before_body(std::move(got.body));
-  upstream_->Send(update->call, route, *std::move(put),
-                  std::move(update->done));
+  // The lock is confirmed (still ours, its lease extended) just before the
+  // PUT: an update whose lease passed to another holder writes nothing.
+  update->lease->Confirm([this, update, put = *std::move(put)](
+                             absl::Status held) mutable {
+    if (!held.ok()) {
+      std::move(update->done)(
+          translator_->FromTransportError(update->call->route(), held));
+      return;
+    }
+    upstream_->Send(update->call, update->call->route(), std::move(put),
+                    std::move(update->done));
+  });
 }
 
 }  // namespace gateway::server

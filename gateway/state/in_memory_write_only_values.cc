@@ -5,12 +5,6 @@
 #include "gateway/common/status_macros.h"
 
 namespace gateway::state {
-namespace {
-
-// The plaintext of "sent unset": never a valid JSON text.
-constexpr absl::string_view kUnset = "\x01unset";
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<InMemoryWriteOnlyValues>>
 InMemoryWriteOnlyValues::Create(const config::v1::Updates& updates) {
@@ -23,8 +17,7 @@ void InMemoryWriteOnlyValues::Remember(const std::string& resource,
   Sealed sealed;
   std::vector<std::string> unsealable;
   for (auto& [path, value] : values) {
-    absl::StatusOr<std::string> s =
-        sealer_->Seal(value.has_value() ? Dump(*value) : std::string(kUnset));
+    absl::StatusOr<std::string> s = SealHeld(*sealer_, value);
     if (s.ok()) {
       sealed.emplace(path, *std::move(s));
     } else {
@@ -49,14 +42,8 @@ void InMemoryWriteOnlyValues::Recall(const std::string& resource,
   }
   HeldValues values;
   for (const auto& [path, value] : sealed) {
-    absl::StatusOr<std::string> plaintext = sealer_->Open(value);
-    if (!plaintext.ok()) continue;  // unknown, never a guess
-    if (*plaintext == kUnset) {
-      values.emplace(path, std::nullopt);
-      continue;
-    }
-    Json json = Json::parse(*plaintext, nullptr, false);
-    if (!json.is_discarded()) values.emplace(path, std::move(json));
+    std::optional<std::optional<Json>> held = OpenHeld(*sealer_, value);
+    if (held.has_value()) values.emplace(path, *std::move(held));
   }
   std::move(done)(std::move(values));
 }

@@ -107,4 +107,26 @@ absl::StatusOr<std::string> Sealer::Open(absl::string_view sealed) const {
   return plaintext;
 }
 
+namespace {
+
+// The plaintext of "sent unset": never a valid JSON text.
+constexpr absl::string_view kUnset = "\x01unset";
+
+}  // namespace
+
+absl::StatusOr<std::string> SealHeld(const Sealer& sealer,
+                                     const std::optional<Json>& value) {
+  return sealer.Seal(value.has_value() ? Dump(*value) : std::string(kUnset));
+}
+
+std::optional<std::optional<Json>> OpenHeld(const Sealer& sealer,
+                                            absl::string_view sealed) {
+  absl::StatusOr<std::string> plaintext = sealer.Open(sealed);
+  if (!plaintext.ok()) return std::nullopt;
+  if (*plaintext == kUnset) return std::optional<Json>();
+  Json json = Json::parse(*plaintext, nullptr, false);
+  if (json.is_discarded()) return std::nullopt;
+  return std::optional<Json>(std::move(json));
+}
+
 }  // namespace gateway::state

@@ -12,10 +12,12 @@
 #define GATEWAY_STATE_SEALER_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "gateway/common/json_codec.h"
 #include "gateway/config/v1/config.pb.h"
 
 namespace gateway::state {
@@ -42,6 +44,17 @@ class Sealer {
   explicit Sealer(std::string key) : key_(std::move(key)) {}
   const std::string key_;
 };
+
+// SealHeld seals a held write-only value: its JSON text, or a marker when
+// it was sent unset.
+absl::StatusOr<std::string> SealHeld(const Sealer& sealer,
+                                     const std::optional<Json>& value);
+
+// OpenHeld opens what SealHeld sealed: the value (nullopt inside when it was
+// sent unset), or nullopt when it cannot be opened (another key, altered):
+// unknown, never a guess.
+std::optional<std::optional<Json>> OpenHeld(const Sealer& sealer,
+                                            absl::string_view sealed);
 
 }  // namespace gateway::state
 

@@ -28,8 +28,8 @@ TEST(RateLimiterTest, ABurstThenTheRate) {
   RateLimiter limiter;
   limiter.Configure(Limits(/*rate=*/2, /*burst=*/3));
   for (int i = 0; i < 3; ++i)
-    EXPECT_TRUE(limiter.Acquire("billing", kNow).ok());
-  absl::Status limited = limiter.Acquire("billing", kNow);
+    EXPECT_TRUE(limiter.Take("billing", kNow).ok());
+  absl::Status limited = limiter.Take("billing", kNow);
   ASSERT_EQ(limited.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(limited.message()), HasSubstr("billing"));
   google::rpc::ErrorInfo info;
@@ -42,36 +42,36 @@ TEST(RateLimiterTest, ABurstThenTheRate) {
   ASSERT_TRUE(GetDetail(limited, &retry));
   EXPECT_EQ(retry.retry_delay().nanos(), 500'000'000);  // one token at 2/s
   // Half a second later, one token more, and no more than that.
-  EXPECT_TRUE(limiter.Acquire("billing", kNow + absl::Milliseconds(500)).ok());
-  EXPECT_FALSE(limiter.Acquire("billing", kNow + absl::Milliseconds(500)).ok());
+  EXPECT_TRUE(limiter.Take("billing", kNow + absl::Milliseconds(500)).ok());
+  EXPECT_FALSE(limiter.Take("billing", kNow + absl::Milliseconds(500)).ok());
   // Refills stop at the burst.
   absl::Time later = kNow + absl::Hours(1);
   for (int i = 0; i < 3; ++i)
-    EXPECT_TRUE(limiter.Acquire("billing", later).ok());
-  EXPECT_FALSE(limiter.Acquire("billing", later).ok());
+    EXPECT_TRUE(limiter.Take("billing", later).ok());
+  EXPECT_FALSE(limiter.Take("billing", later).ok());
 }
 
 TEST(RateLimiterTest, PrincipalsWithoutALimitAreNotLimited) {
   RateLimiter limiter;
   limiter.Configure(Limits(1, 1));
   for (int i = 0; i < 100; ++i) {
-    EXPECT_TRUE(limiter.Acquire("unlimited", kNow).ok());
-    EXPECT_TRUE(limiter.Acquire("stranger", kNow).ok());
+    EXPECT_TRUE(limiter.Take("unlimited", kNow).ok());
+    EXPECT_TRUE(limiter.Take("stranger", kNow).ok());
   }
 }
 
 TEST(RateLimiterTest, ReconfiguringKeepsOnlyUnchangedBuckets) {
   RateLimiter limiter;
   limiter.Configure(Limits(1, 1));
-  EXPECT_TRUE(limiter.Acquire("billing", kNow).ok());
+  EXPECT_TRUE(limiter.Take("billing", kNow).ok());
   limiter.Configure(Limits(1, 1));  // unchanged: still empty
-  EXPECT_FALSE(limiter.Acquire("billing", kNow).ok());
+  EXPECT_FALSE(limiter.Take("billing", kNow).ok());
   limiter.Configure(Limits(1, 2));  // changed: starts full
-  EXPECT_TRUE(limiter.Acquire("billing", kNow).ok());
-  EXPECT_TRUE(limiter.Acquire("billing", kNow).ok());
-  EXPECT_FALSE(limiter.Acquire("billing", kNow).ok());
+  EXPECT_TRUE(limiter.Take("billing", kNow).ok());
+  EXPECT_TRUE(limiter.Take("billing", kNow).ok());
+  EXPECT_FALSE(limiter.Take("billing", kNow).ok());
   limiter.Configure(config::v1::Callers());  // no longer limited
-  EXPECT_TRUE(limiter.Acquire("billing", kNow).ok());
+  EXPECT_TRUE(limiter.Take("billing", kNow).ok());
 }
 
 }  // namespace

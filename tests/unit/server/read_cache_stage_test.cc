@@ -202,7 +202,7 @@ TEST_F(ReadCacheStageTest, EveryWriteInvalidatesExactlyWhatItMayChange) {
       // A list has no sync in its path: one entry for both.
       Cached(*stage, *read, kOtherSync);
     }
-    stage->Written(*CallFor(*write, kSync));
+    stage->Written(*CallFor(*write, kSync), [] {});
     for (const Route* read : reads) {
       const bool lists = read->path_template.find('{') == std::string::npos;
       EXPECT_EQ(Cached(*stage, *read, kSync),
@@ -228,7 +228,7 @@ TEST_F(ReadCacheStageTest, ReadsOfAnotherAccountAreNotInvalidated) {
   other->set_account("other");
   EXPECT_TRUE(Fetches(*stage, other));
   EXPECT_FALSE(Fetches(*stage, other));
-  stage->Written(*CallFor(*update, kSync));  // as account "default"
+  stage->Written(*CallFor(*update, kSync), [] {});  // as account "default"
   EXPECT_FALSE(Fetches(*stage, other)) << "another account's entry survives";
   EXPECT_EQ(other->cache_status(), "hit");
 }

@@ -146,7 +146,10 @@ void ScriptedCache::Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
   std::move(fetch)(call, std::move(answered));
 }
 
-void ScriptedCache::Written(const CallContext&) { ++written; }
+void ScriptedCache::Written(const CallContext&, Done done) {
+  ++written;
+  std::move(done)();
+}
 
 // --- Stack ---
 
@@ -207,7 +210,7 @@ Stack::Stack(StackOptions options)
   // at their first ASSERT instead of crashing here.
   if (translator == nullptr || write_only == nullptr) return;
   access_ = std::make_unique<AccessControl>(
-      Policy(), gateway::config::v1::Callers(), &clock);
+      Policy(), nullptr, gateway::config::v1::Callers(), &clock);
   upstream_stage_ =
       std::make_unique<Upstream>(&upstream, translator.get(), &clock);
   pass_through_ = std::make_unique<PassThroughExchange>(translator.get(),

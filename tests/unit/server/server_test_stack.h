@@ -142,7 +142,7 @@ class ScriptedCache final : public CacheStage {
 
   void Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
             Answered answered) override;
-  void Written(const CallContext& call) override;
+  void Written(const CallContext& call, Done done) override;
 };
 
 // CallOutcome is what a call's `done` was given.
