@@ -30,6 +30,23 @@ std::string CallerConfig(absl::string_view principal, absl::string_view token,
                       "admin: {address: \"127.0.0.1:0\"}\n");
 }
 
+std::string CallersConfig(const std::vector<Caller>& callers,
+                          absl::string_view audit_directory,
+                          absl::string_view extra_yaml) {
+  std::string tokens;
+  std::string policies;
+  for (const Caller& caller : callers) {
+    absl::StrAppend(&tokens, "    - {principal: ", caller.principal,
+                    ", sha256: \"", gateway::Sha256Hex(caller.token), "\"}\n");
+    absl::StrAppend(&policies, "    - {principal: ", caller.principal,
+                    ", account: default, allow: [\"*\"]", caller.policy_extra,
+                    "}\n");
+  }
+  return absl::StrCat("callers:\n  tokens:\n", tokens, "  policies:\n",
+                      policies, "audit: {directory: \"", audit_directory,
+                      "\"}\nadmin: {address: \"127.0.0.1:0\"}\n", extra_yaml);
+}
+
 nlohmann::json ParseJson(const std::string& text) {
   nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
   if (json.is_discarded()) {

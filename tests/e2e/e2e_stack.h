@@ -41,6 +41,22 @@ std::string CallerConfig(absl::string_view principal, absl::string_view token,
                          absl::string_view audit_directory,
                          absl::string_view audit_extra = "");
 
+// Caller is one principal of CallersConfig: authenticated by `token`,
+// allowed every method on the account "default", with `policy_extra` added
+// to its policy (e.g. ", rate_limit: {requests_per_second: 1, burst: 2}").
+struct Caller {
+  std::string principal;
+  std::string token;
+  std::string policy_extra;
+};
+
+// CallersConfig is CallerConfig for several callers, followed by
+// `extra_yaml` (top-level members, e.g. "shared_state: {...}\n"; each ending
+// in a newline).
+std::string CallersConfig(const std::vector<Caller>& callers,
+                          absl::string_view audit_directory,
+                          absl::string_view extra_yaml = "");
+
 // ParseJson parses a program's output; a gtest failure (not an exception)
 // and an empty object when it is not JSON.
 nlohmann::json ParseJson(const std::string& text);
