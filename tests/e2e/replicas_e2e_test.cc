@@ -126,14 +126,13 @@ struct Stack {
     replica.models.reset();
     replica.limited.reset();
     replica.gateway.reset();
-    absl::StatusOr<e2e::GatewayProcess> gateway =
-        e2e::StartGateway(POLYTOMIC_GATEWAY_BIN, replica.config_file,
-                          sandbox->url, key_file);
+    absl::StatusOr<e2e::GatewayProcess> gateway = e2e::StartGateway(
+        POLYTOMIC_GATEWAY_BIN, replica.config_file, sandbox->url, key_file);
     if (!gateway.ok()) return gateway.status();
     replica.gateway = *std::move(gateway);
-    auto channel = testsupport::CallerChannel(
-        replica.gateway->address, kCallerToken,
-        grpc::InsecureChannelCredentials());
+    auto channel =
+        testsupport::CallerChannel(replica.gateway->address, kCallerToken,
+                                   grpc::InsecureChannelCredentials());
     replica.bulk = v1::BulkSyncService::NewStub(channel);
     replica.models = v1::ModelSyncService::NewStub(channel);
     replica.limited = v1::BulkSyncService::NewStub(
@@ -160,10 +159,10 @@ struct Stack {
         testsupport::RedisServer::Start(REDIS_SERVER_BIN);
     if (!server.ok()) return server.status();
     redis = *std::move(server);
-    const std::string shared = absl::StrCat(
-        "shared_state:\n  redis: {address: \"", redis->address(),
-        "\", lock_lease: ", absl::ToInt64Seconds(kLockLease),
-        "s}\nupdates: {seal_key_file: \"", seal_key_file, "\"}\n");
+    const std::string shared =
+        absl::StrCat("shared_state:\n  redis: {address: \"", redis->address(),
+                     "\", lock_lease: ", absl::ToInt64Seconds(kLockLease),
+                     "s}\nupdates: {seal_key_file: \"", seal_key_file, "\"}\n");
     const std::vector<e2e::Caller> callers = {
         {"e2e", kCallerToken, ""},
         {"limited", kLimitedToken,
@@ -175,11 +174,11 @@ struct Stack {
       replica.name = std::string(1, static_cast<char>('A' + i));
       replica.config_file =
           absl::StrCat(work_dir.path(), "/gateway-", replica.name, ".yaml");
-      WriteFile(replica.config_file,
-                e2e::CallersConfig(
-                    callers,
-                    absl::StrCat(work_dir.path(), "/audit-", replica.name),
-                    shared));
+      WriteFile(
+          replica.config_file,
+          e2e::CallersConfig(
+              callers, absl::StrCat(work_dir.path(), "/audit-", replica.name),
+              shared));
       absl::Status status = StartReplica(i);
       if (!status.ok()) return status;
     }
@@ -329,14 +328,16 @@ class ReplicasE2eTest : public testing::Test {
   }
 
   // Health runs `polytomic-gateway health` against `replica` for `service`
-  // and returns what it printed ("SERVING\n", "NOT_SERVING\n", ...).
+  // and returns what it printed ("SERVING\n", "NOT_SERVING\n", ...), or
+  // how it failed when it printed nothing.
   static std::string Health(Replica& replica, const std::string& service) {
     absl::StatusOr<testsupport::RunResult> run = testsupport::RunProcess(
         POLYTOMIC_GATEWAY_BIN,
         {"health", "--address", replica.gateway->address, "--service", service,
          "--timeout", "5s"},
         e2e::kStartTimeout);
-    return run.ok() ? run->out : run.status().ToString();
+    if (!run.ok()) return run.status().ToString();
+    return run->out.empty() ? e2e::Describe(*run) : run->out;
   }
 
   static bool AllSharedStateServing() {
@@ -433,12 +434,12 @@ TEST_F(ReplicasE2eTest, ConcurrentDisjointUpdatesAllPersist) {
     Call* call = calls[i].get();
     Replica& replica = stack_->replicas[i % kReplicas];
     call->replica = replica.name;
-    replica.bulk->async()->UpdateBulkSync(
-        &call->context, &call->request, &call->response,
-        [call, &done](grpc::Status status) {
-          call->status = std::move(status);
-          done.DecrementCount();
-        });
+    replica.bulk->async()->UpdateBulkSync(&call->context, &call->request,
+                                          &call->response,
+                                          [call, &done](grpc::Status status) {
+                                            call->status = std::move(status);
+                                            done.DecrementCount();
+                                          });
   }
   done.Wait();
   for (const auto& call : calls) {
@@ -498,8 +499,9 @@ TEST_F(ReplicasE2eTest, WriteOnlyValuesResentByAnotherReplica) {
     id = response.data().id();
   }
   ASSERT_FALSE(id.empty());
-  ASSERT_EQ(upstream().State("model_syncs", id).json.value(
-                "encryption_passphrase", ""),
+  ASSERT_EQ(upstream()
+                .State("model_syncs", id)
+                .json.value("encryption_passphrase", ""),
             kPassphrase);
   upstream().ClearRequests();
 
@@ -568,20 +570,20 @@ TEST_F(ReplicasE2eTest, LockOfAKilledReplicaExpiresWithItsLease) {
                                       b.done.Notify();
                                     });
   EXPECT_FALSE(b.done.WaitForNotificationWithTimeout(kLockLease * 1.5))
-      << "B's update finished while A held the lock: "
-      << Describe(b.status);
+      << "B's update finished while A held the lock: " << Describe(b.status);
 
   ASSERT_TRUE(A().gateway->process->Signal(SIGKILL));
   const absl::Time killed = absl::Now();
-  ASSERT_TRUE(A().gateway->process->WaitForExit(e2e::kStartTimeout).has_value());
+  ASSERT_TRUE(
+      A().gateway->process->WaitForExit(e2e::kStartTimeout).has_value());
   // Within the lease (and a margin for a busy machine) B has the lock.
   const bool finished =
       b.done.WaitForNotificationWithTimeout(kLockLease + absl::Seconds(5));
   const absl::Duration waited = absl::Now() - killed;
   EXPECT_EQ(upstream().Release("bulkSync.get"), 1);
   ASSERT_TRUE(finished) << "B's update still waits " << waited
-                        << " after the lock holder died (lease "
-                        << kLockLease << ")";
+                        << " after the lock holder died (lease " << kLockLease
+                        << ")";
   ASSERT_GRPC_OK(b.status);
   EXPECT_EQ(b.response.data().name(), "from B");
   EXPECT_EQ(Upstream(id).value("name", ""), "from B");
@@ -687,8 +689,8 @@ TEST_F(ReplicasE2eTest, RateLimitHoldsAcrossReplicas) {
     v1::GetBulkSyncRequest request;
     request.set_id(id);
     v1::GetBulkSyncResponse response;
-    grpc::Status status = replica.limited->GetBulkSync(&context, request,
-                                                       &response);
+    grpc::Status status =
+        replica.limited->GetBulkSync(&context, request, &response);
     if (status.ok()) {
       ++ok;
     } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {

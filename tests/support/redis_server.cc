@@ -183,9 +183,9 @@ bool RedisServer::Running() {
 
 std::string RedisServer::Output() const {
   absl::MutexLock lock(&mu_);
-  return process_ == nullptr ? ""
-                             : absl::StrCat(process_->Stdout(),
-                                            process_->Stderr());
+  return process_ == nullptr
+             ? ""
+             : absl::StrCat(process_->Stdout(), process_->Stderr());
 }
 
 }  // namespace testsupport
