@@ -251,12 +251,52 @@ TEST(ConfigLoaderTest, ErrorsNameTheField) {
            Case{"upstream: {api_key_file: k}\nadmin: {address: "
                 "127.0.0.1:99999}\n",
                 "admin.address"},
+           Case{"upstream: {api_key_file: k}\nshared_state: {redis: {}}\n",
+                "shared_state.redis.address"},
+           Case{"upstream: {api_key_file: k}\nupdates: {seal_key_file: s}\n"
+                "shared_state: {redis: {address: '127.0.0.1:6379', tls: true}}\n",
+                "shared_state.redis.tls"},
+           Case{"upstream: {api_key_file: k}\n"
+                "shared_state: {redis: {address: '127.0.0.1:6379'}}\n",
+                "updates.seal_key_file"},
+           Case{"upstream: {api_key_file: k}\nupdates: {seal_key_file: s}\n"
+                "shared_state: {redis: {address: '127.0.0.1:6379', "
+                "lock_lease: 0.0001s}}\n",
+                "shared_state.redis.lock_lease"},
+           Case{"upstream: {api_key_file: k}\nupdates: {seal_key_file: s}\n"
+                "shared_state: {redis: {address: '127.0.0.1:6379', "
+                "username: u}}\n",
+                "shared_state.redis.username"},
        }) {
     auto config = LoadConfig(WriteTemp(c.yaml).path(), {});
     ASSERT_FALSE(config.ok()) << c.yaml;
     EXPECT_THAT(std::string(config.status().message()), HasSubstr(c.field))
         << c.yaml;
   }
+}
+
+TEST(ConfigLoaderTest, SharedStateDefaults) {
+  auto config = LoadConfig(WriteTemp(R"(
+upstream: {api_key_file: k}
+updates: {seal_key_file: /run/seal-key}
+shared_state: {redis: {address: "redis:6379"}}
+)")
+                               .path(),
+                           {});
+  ASSERT_TRUE(config.ok()) << config.status();
+  const auto& redis = config->shared_state().redis();
+  EXPECT_EQ(redis.key_prefix(), "polytomic-gateway:");
+  EXPECT_EQ(TimeUtil::DurationToMilliseconds(redis.connect_timeout()), 1000);
+  EXPECT_EQ(TimeUtil::DurationToMilliseconds(redis.command_timeout()), 500);
+  EXPECT_EQ(TimeUtil::DurationToSeconds(redis.lock_lease()), 10);
+  EXPECT_EQ(TimeUtil::DurationToSeconds(redis.degraded_cache_ttl()), 1);
+  EXPECT_EQ(TimeUtil::DurationToMilliseconds(redis.invalidation_timeout()),
+            250);
+  // Without the block nothing is shared.
+  auto single = LoadConfig(WriteTemp("upstream: {api_key_file: k}\n").path(),
+                           {});
+  ASSERT_TRUE(single.ok()) << single.status();
+  EXPECT_FALSE(single->shared_state().has_redis());
 }
 
 TEST(ConfigLoaderTest, WriteOnlyPolicyDefaultsToResendHeld) {
