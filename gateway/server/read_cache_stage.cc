@@ -120,6 +120,7 @@ ReadCacheStage::ReadCacheStage(const config::v1::Cache& config,
       fetch_timeout_(fetch_timeout),
       bus_(bus),
       degraded_ttl_(degraded_ttl),
+      degraded_(bus != nullptr),  // until the bus says it carries
       cache_({.max_bytes = config.max_bytes(), .evictions = evictions}, clock) {
 }
 

@@ -84,7 +84,7 @@ class ReadCacheStage final : public CacheStage {
   const absl::Duration fetch_timeout_;
   cache::InvalidationBus* const bus_;
   const absl::Duration degraded_ttl_;
-  std::atomic<bool> degraded_{false};  // the bus is down
+  std::atomic<bool> degraded_;  // the bus is down (or not up yet)
   absl::flat_hash_map<const translate::Route*, PerRoute> routes_;
   cache::ReadCache cache_;
 };

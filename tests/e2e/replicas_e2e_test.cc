@@ -525,6 +525,30 @@ TEST_F(ReplicasE2eTest, WriteOnlyValuesResentByAnotherReplica) {
   EXPECT_EQ(puts[0]["body"].value("name", ""), "renamed through B");
   Json state = upstream().State("model_syncs", id).json;
   EXPECT_EQ(state.value("encryption_passphrase", "(cleared)"), kPassphrase);
+
+  // The shared store holds it only sealed: no key or value in Redis has it.
+  std::string cli(REDIS_SERVER_BIN);
+  cli.replace(cli.rfind("redis-server"), std::string("redis-server").size(),
+              "redis-cli");
+  absl::StatusOr<testsupport::RunResult> dump = testsupport::RunProcess(
+      cli,
+      {"-p", absl::StrCat(stack_->redis->port()), "--raw", "EVAL",
+       "local out = {} "
+       "for _, k in ipairs(redis.call('KEYS', '*')) do "
+       "  table.insert(out, k) "
+       "  local t = redis.call('TYPE', k).ok "
+       "  if t == 'hash' then "
+       "    for _, v in ipairs(redis.call('HGETALL', k)) do "
+       "      table.insert(out, v) end "
+       "  elseif t == 'string' then table.insert(out, redis.call('GET', k)) "
+       "  end "
+       "end "
+       "return out",
+       "0"},
+      absl::Seconds(30));
+  ASSERT_TRUE(dump.ok()) << dump.status();
+  EXPECT_NE(dump->out.find("write-only:"), std::string::npos) << dump->out;
+  EXPECT_EQ(dump->out.find(kPassphrase), std::string::npos);
 }
 
 // --- d. A replica killed holding an update's lock ----------------------------

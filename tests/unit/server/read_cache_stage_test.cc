@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "gateway/translate/translator.h"
 #include "gtest/gtest.h"
+#include "tests/support/manual_time.h"
 #include "polytomic/v1/bulk_sync_execution.pb.h"
 #include "polytomic/v1/model_sync.pb.h"
 
@@ -298,6 +299,102 @@ TEST_F(ReadCacheStageTest, FieldOrderAndDefaultsDoNotSplitAKey) {
   c.set_limit(5);
   c.set_ascending(false);  // set, and sent as false: another request
   EXPECT_TRUE(Fetches(*stage, different));
+}
+
+
+// FakeBus records what the stage publishes and lets the test play the other
+// replicas.
+class FakeBus final : public cache::InvalidationBus {
+ public:
+  void Listen(Apply apply, Reliability reliability) override {
+    apply_ = std::move(apply);
+    reliability_ = std::move(reliability);
+  }
+  void Publish(const std::string& account,
+               const std::vector<cache::ReadCache::PathScope>& scopes,
+               Done done) override {
+    published.push_back({account, scopes});
+    pending.push_back(std::move(done));
+  }
+
+  Apply apply_;
+  Reliability reliability_;
+  std::vector<std::pair<std::string, std::vector<cache::ReadCache::PathScope>>>
+      published;
+  std::vector<Done> pending;  // the others' acknowledgements not yet in
+};
+
+class ReplicatedReadCacheStageTest : public ReadCacheStageTest {
+ protected:
+  std::unique_ptr<ReadCacheStage> NewReplicatedStage() {
+    config::v1::Cache config;
+    config.set_enabled(true);
+    config.set_max_bytes(1 << 20);
+    config.mutable_default_ttl()->set_seconds(10);
+    registries_.push_back(std::make_unique<MetricsRegistry>());
+    auto stage = ReadCacheStage::Create(config, routes(), &manual_clock_,
+                                        absl::Seconds(30),
+                                        registries_.back().get(), &bus_,
+                                        absl::Seconds(1));
+    EXPECT_TRUE(stage.ok()) << stage.status();
+    return stage.ok() ? *std::move(stage) : nullptr;
+  }
+
+  const Route& Get() {
+    return *routes().Find("/polytomic.v1.BulkSyncService/GetBulkSync");
+  }
+  const Route& Update() {
+    return *routes().Find("/polytomic.v1.BulkSyncService/UpdateBulkSync");
+  }
+
+  testsupport::ManualClock manual_clock_{kNow};
+  FakeBus bus_;
+};
+
+TEST_F(ReplicatedReadCacheStageTest, AWriteIsDoneOnceTheOtherReplicasAreTold) {
+  auto stage = NewReplicatedStage();
+  ASSERT_NE(stage, nullptr);
+  bus_.reliability_(true);
+  ASSERT_FALSE(Cached(*stage, Get(), kSync));
+  bool done = false;
+  stage->Written(*CallFor(Update(), kSync), [&done] { done = true; });
+  // Dropped here at once; the caller waits for the others.
+  EXPECT_FALSE(Cached(*stage, Get(), kSync));
+  ASSERT_EQ(bus_.published.size(), 1u);
+  EXPECT_EQ(bus_.published[0].first, "default");
+  ASSERT_FALSE(bus_.published[0].second.empty());
+  EXPECT_EQ(bus_.published[0].second[0].path,
+            absl::StrCat("/api/bulk/syncs/", kSync));
+  EXPECT_FALSE(done);
+  std::move(bus_.pending[0])();
+  EXPECT_TRUE(done);
+}
+
+TEST_F(ReplicatedReadCacheStageTest, AnotherReplicasWriteInvalidatesHere) {
+  auto stage = NewReplicatedStage();
+  ASSERT_NE(stage, nullptr);
+  bus_.reliability_(true);
+  ASSERT_FALSE(Cached(*stage, Get(), kSync));
+  ASSERT_TRUE(Cached(*stage, Get(), kSync));
+  bus_.apply_("default", {{absl::StrCat("/api/bulk/syncs/", kSync), false}});
+  EXPECT_FALSE(Cached(*stage, Get(), kSync));
+}
+
+TEST_F(ReplicatedReadCacheStageTest, WhileTheBusIsDownAnswersAreKeptBriefly) {
+  auto stage = NewReplicatedStage();
+  ASSERT_NE(stage, nullptr);
+  // Not up yet: the short TTL.
+  ASSERT_FALSE(Cached(*stage, Get(), kSync));
+  manual_clock_.Advance(absl::Seconds(2));
+  EXPECT_FALSE(Cached(*stage, Get(), kSync)) << "kept past degraded_ttl";
+  bus_.reliability_(true);  // up: the entry is dropped, the full TTL is back
+  EXPECT_FALSE(Cached(*stage, Get(), kSync));
+  manual_clock_.Advance(absl::Seconds(2));
+  EXPECT_TRUE(Cached(*stage, Get(), kSync));
+  bus_.reliability_(false);  // down: what is cached may be stale
+  EXPECT_FALSE(Cached(*stage, Get(), kSync));
+  manual_clock_.Advance(absl::Seconds(2));
+  EXPECT_FALSE(Cached(*stage, Get(), kSync)) << "kept past degraded_ttl";
 }
 
 }  // namespace
