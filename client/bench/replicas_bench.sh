@@ -10,14 +10,17 @@
 #     answer until B (or C, alternating) serves the new name: p50, p99, max,
 #     and how many rounds the first read was already fresh (with the
 #     invalidation acknowledged before A answers, it should be all of them),
-#     next to a warm read's p50 (the span's floor: one read).
+#     next to a read from the upstream (the span's floor: the first read
+#     after an invalidation is a miss) and a cache hit.
 # ii) the price of the Redis lock: a masked update (UpdateBulkSync, mask
 #     "name", concurrency 1) through a replica with shared_state (two more
-#     replicas subscribed, whose acknowledgements the write waits for)
-#     against the same gateway without shared_state (the in-memory lock),
-#     both in front of the bench upstream (0 ms), alternating the order from
+#     replicas subscribed, whose acknowledgements the write waits for),
+#     through one alone under its own key prefix (no other replica: the
+#     lock and the publish without acknowledgements to wait for), and
+#     through the same gateway without shared_state (the in-memory lock),
+#     all in front of the bench upstream (0 ms), alternating the order from
 #     round to round; the update p50 of each, their medians and spreads over
-#     ROUNDS, and the difference of the medians.
+#     ROUNDS, and the differences of the medians.
 #
 # Usage: [ROUNDS=N] [PROBE_ROUNDS=N] client/bench/replicas_bench.sh [DURATION]
 #   DURATION of each update run (default 5s, after a 1 s warm-up); ROUNDS of
@@ -59,9 +62,10 @@ pids+=($!)
 wait_for "$out/redis.log" "Ready to accept connections"
 
 # start_gateway NAME UPSTREAM_URL SHARED: a gateway with the benchmark's
-# caller, its audit trail in $out/audit-NAME, the admin listener off, and
-# with SHARED=yes the shared state in the Redis above (and the seal key every
-# replica shares); sets NAME_addr and NAME_pid.
+# caller, its audit trail in $out/audit-NAME, the admin listener off, and,
+# unless SHARED is "no", the shared state in the Redis above under the key
+# prefix SHARED (with the seal key every replica shares); sets NAME_addr and
+# NAME_pid.
 start_gateway() {
   cat > "$out/$1.yaml" <<EOF
 listener: {address: "127.0.0.1:0"}
@@ -72,10 +76,10 @@ callers:
 audit: {directory: "$out/audit-$1"}
 admin: {address: ""}
 EOF
-  if [ "$3" = yes ]; then
+  if [ "$3" != no ]; then
     cat >> "$out/$1.yaml" <<EOF
 shared_state:
-  redis: {address: "127.0.0.1:$redis_port"}
+  redis: {address: "127.0.0.1:$redis_port", key_prefix: "$3:"}
 updates: {seal_key_file: "$out/seal_key"}
 EOF
   fi
@@ -95,7 +99,7 @@ pids+=("$sandbox_pid")
 wait_for "$out/sandbox.log" "^seeded: "
 sandbox=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$out/sandbox.log" | head -1)
 sandbox_sync=$(sed -n 's/^seeded: //p' "$out/sandbox.log" | python3 -c 'import json,sys; print(json.load(sys.stdin)["bulk_syncs"][0])')
-for r in ra rb rc; do start_gateway "$r" "$sandbox" yes; done
+for r in ra rb rc; do start_gateway "$r" "$sandbox" probe; done
 echo
 echo "i) rename through A, then read through B or C until the new name shows ($probe_rounds rounds)"
 "$bin/polytomic-replicas-probe" --writer "$ra_addr" --reader "$rb_addr" --reader "$rc_addr" \
@@ -104,8 +108,9 @@ printf '   ack to fresh read: p50 %s us, p99 %s us, max %s us; first read fresh 
   "$(field "$out/probe.json" invalidation_p50_us)" "$(field "$out/probe.json" invalidation_p99_us)" \
   "$(field "$out/probe.json" invalidation_max_us)" "$(field "$out/probe.json" fresh_first_read)" \
   "$probe_rounds" "$(field "$out/probe.json" most_reads)"
-printf '   for scale: a warm read (cache hit) p50 %s us; the rename p50 %s us\n' \
-  "$(field "$out/probe.json" warm_read_p50_us)" "$(field "$out/probe.json" update_p50_us)"
+printf '   for scale: a read from the upstream (no-cache) p50 %s us, a cache hit p50 %s us; the rename p50 %s us\n' \
+  "$(field "$out/probe.json" upstream_read_p50_us)" "$(field "$out/probe.json" warm_read_p50_us)" \
+  "$(field "$out/probe.json" update_p50_us)"
 stop "$ra_pid"; stop "$rb_pid"; stop "$rc_pid"; stop "$sandbox_pid"
 
 # --- ii) masked update p50: Redis lock against the in-memory lock
@@ -115,28 +120,39 @@ wait_for "$out/upstream.log" "listening on"
 upstream=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$out/upstream.log" | head -1)
 sync_id=$(curl -sf "$upstream/api/bulk/syncs/any" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["id"])')
 update_request="{\"id\":\"$sync_id\",\"bulk_sync\":{\"name\":\"renamed by the benchmark\"},\"update_mask\":\"name\"}"
-start_gateway shared "$upstream" yes
-start_gateway peer1 "$upstream" yes
-start_gateway peer2 "$upstream" yes
+start_gateway shared "$upstream" three
+start_gateway peer1 "$upstream" three
+start_gateway peer2 "$upstream" three
+start_gateway solo "$upstream" solo
 start_gateway local "$upstream" no
 echo
 echo "ii) UpdateBulkSync (mask \"name\"), concurrency 1, $duration per run, $rounds rounds"
 printf '   %-8s %-8s %9s %9s %7s\n' round variant "p50 us" "p99 us" errors
-redis_p50=(); local_p50=()
+declare -A p50s
 for round in $(seq 1 "$rounds"); do
-  if (( round % 2 )); then order=(redis local); else order=(local redis); fi
+  if (( round % 2 )); then order=(redis solo local); else order=(local solo redis); fi
   for variant in "${order[@]}"; do
-    if [ "$variant" = redis ]; then target=$shared_addr pid=$shared_pid; else target=$local_addr pid=$local_pid; fi
+    case $variant in
+      redis) target=$shared_addr pid=$shared_pid ;;
+      solo) target=$solo_addr pid=$solo_pid ;;
+      local) target=$local_addr pid=$local_pid ;;
+    esac
+    f="$out/update-$variant-$round.json"
     "$bin/polytomic-bench" --target "$target" --pid "$pid" --method UpdateBulkSync \
       --request "$update_request" --channels 1 --concurrency 1 --duration "$duration" \
-      --warmup 1s --token_file "$out/token" --json > "$out/update-$variant-$round.json" || true
-    f="$out/update-$variant-$round.json"
+      --warmup 1s --token_file "$out/token" --json > "$f" || true
     printf '   %-8s %-8s %9s %9s %7s\n' "$round" "$variant" "$(field "$f" p50_us)" "$(field "$f" p99_us)" \
       "$(( $(field "$f" calls) - $(field "$f" ok) ))"
-    if [ "$variant" = redis ]; then redis_p50+=("$(field "$f" p50_us)"); else local_p50+=("$(field "$f" p50_us)"); fi
+    p50s[$variant]+="$(field "$f" p50_us) "
   done
 done
-rm=$(median "${redis_p50[@]}"); lm=$(median "${local_p50[@]}")
-printf '   update p50, median over rounds: Redis lock %s us (%s), in-memory lock %s us (%s); difference %s us\n' \
-  "$rm" "$(spread "${redis_p50[@]}")" "$lm" "$(spread "${local_p50[@]}")" \
-  "$(awk -v a="$rm" -v b="$lm" 'BEGIN{printf "%.0f", a - b}')"
+# shellcheck disable=SC2086  # the p50s of a variant, split on purpose
+{
+  rm=$(median ${p50s[redis]}); sm=$(median ${p50s[solo]}); lm=$(median ${p50s[local]})
+  printf '   update p50, median [min - max] over rounds:\n'
+  printf '     Redis lock, two more replicas (their acks awaited)  %s us [%s]\n' "$rm" "$(spread ${p50s[redis]})"
+  printf '     Redis lock, no other replica                        %s us [%s]\n' "$sm" "$(spread ${p50s[solo]})"
+  printf '     in-memory lock (no shared_state)                    %s us [%s]\n' "$lm" "$(spread ${p50s[local]})"
+  printf '     Redis lock - in-memory lock: %s us with the other replicas, %s us alone\n' \
+    "$(awk -v a="$rm" -v b="$lm" 'BEGIN{printf "%.0f", a - b}')" "$(awk -v a="$sm" -v b="$lm" 'BEGIN{printf "%.0f", a - b}')"
+}

@@ -39,6 +39,17 @@ TEST(RedisServerTest, StopsAndStartsAgainOnTheSamePort) {
   EXPECT_FALSE(PingRedis(port, kPing).ok()) << "still listening";
 }
 
+TEST(RedisServerTest, RunsCommandsAndFlushes) {
+  absl::StatusOr<std::unique_ptr<RedisServer>> redis =
+      RedisServer::Start(REDIS_SERVER_BIN);
+  ASSERT_TRUE(redis.ok()) << redis.status();
+  const int port = (*redis)->port();
+  EXPECT_EQ(RedisCommand(port, "SET k v", kPing).value_or(""), "+OK");
+  EXPECT_EQ(RedisCommand(port, "DBSIZE", kPing).value_or(""), ":1");
+  ASSERT_TRUE((*redis)->FlushAll().ok());
+  EXPECT_EQ(RedisCommand(port, "DBSIZE", kPing).value_or(""), ":0");
+}
+
 TEST(RedisServerTest, TwoServersGetTwoPorts) {
   absl::StatusOr<std::unique_ptr<RedisServer>> first =
       RedisServer::Start(REDIS_SERVER_BIN);

@@ -64,7 +64,8 @@ absl::Status Errno(absl::string_view what) {
 
 }  // namespace
 
-absl::Status PingRedis(int port, absl::Duration timeout) {
+absl::StatusOr<std::string> RedisCommand(int port, absl::string_view command,
+                                         absl::Duration timeout) {
   ScopedFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return Errno("socket");
   timeval tv = absl::ToTimeval(timeout);
@@ -78,23 +79,30 @@ absl::Status PingRedis(int port, absl::Duration timeout) {
               sizeof(address)) != 0) {
     return Errno(absl::StrCat("connect 127.0.0.1:", port));
   }
-  constexpr char kPing[] = "PING\r\n";
-  if (send(fd.get(), kPing, sizeof(kPing) - 1, MSG_NOSIGNAL) !=
-      static_cast<ssize_t>(sizeof(kPing) - 1)) {
-    return Errno("send PING");
+  const std::string line = absl::StrCat(command, "\r\n");
+  if (send(fd.get(), line.data(), line.size(), MSG_NOSIGNAL) !=
+      static_cast<ssize_t>(line.size())) {
+    return Errno(absl::StrCat("send ", command));
   }
   std::string answer;
-  char buffer[64];
+  char buffer[256];
   while (!absl::StrContains(answer, "\r\n")) {
     ssize_t n = recv(fd.get(), buffer, sizeof(buffer), 0);
     if (n <= 0) {
-      return n == 0 ? absl::UnavailableError("connection closed before PONG")
+      return n == 0 ? absl::UnavailableError(absl::StrCat(
+                          "connection closed before ", command, "'s answer"))
                     : Errno("recv");
     }
     answer.append(buffer, static_cast<size_t>(n));
   }
-  if (answer != "+PONG\r\n") {
-    return absl::UnavailableError(absl::StrCat("PING answered ", answer));
+  return answer.substr(0, answer.find("\r\n"));
+}
+
+absl::Status PingRedis(int port, absl::Duration timeout) {
+  absl::StatusOr<std::string> answer = RedisCommand(port, "PING", timeout);
+  if (!answer.ok()) return answer.status();
+  if (*answer != "+PONG") {
+    return absl::UnavailableError(absl::StrCat("PING answered ", *answer));
   }
   return absl::OkStatus();
 }
@@ -179,6 +187,16 @@ bool RedisServer::Running() {
   absl::MutexLock lock(&mu_);
   return process_ != nullptr &&
          !process_->WaitForExit(absl::ZeroDuration()).has_value();
+}
+
+absl::Status RedisServer::FlushAll() {
+  absl::StatusOr<std::string> answer =
+      RedisCommand(port_, "FLUSHALL", kTimeout);
+  if (!answer.ok()) return answer.status();
+  if (*answer != "+OK") {
+    return absl::InternalError(absl::StrCat("FLUSHALL answered ", *answer));
+  }
+  return absl::OkStatus();
 }
 
 std::string RedisServer::Output() const {

@@ -20,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "tests/support/process.h"
@@ -61,6 +62,10 @@ class RedisServer {
   // Running is true while the child has not exited.
   bool Running();
 
+  // FlushAll drops every key (FLUSHALL), e.g. state an earlier test in the
+  // same process left behind.
+  absl::Status FlushAll();
+
   // Output is what the current (or last) child printed, for failure
   // messages.
   std::string Output() const;
@@ -78,6 +83,12 @@ class RedisServer {
   mutable absl::Mutex mu_;
   std::unique_ptr<Process> process_ ABSL_GUARDED_BY(mu_);
 };
+
+// RedisCommand connects to 127.0.0.1:`port`, sends `command` as an inline
+// command (e.g. "PING", "FLUSHALL") and returns the first line of the answer
+// without its CRLF ("+PONG", "+OK", "-ERR ..."), within `timeout`.
+absl::StatusOr<std::string> RedisCommand(int port, absl::string_view command,
+                                         absl::Duration timeout);
 
 // PingRedis connects to 127.0.0.1:`port`, sends PING and expects +PONG within
 // `timeout`. OK, or why not.
