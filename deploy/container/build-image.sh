@@ -58,8 +58,10 @@ if [ ! -s "$cache/base-bookworm.tar" ]; then
 fi
 "${podman[@]}" import --quiet "$cache/base-bookworm.tar" "$base" >/dev/null
 
+# BINARIES given even at its default: podman 4.3 (bookworm's) skips a stage
+# that only an ARG's default names, then fails on "FROM build".
 context=$root
-build_args=(--build-arg "BASE=$base")
+build_args=(--build-arg "BASE=$base" --build-arg BINARIES=build)
 if [ -n "$prebuilt" ]; then
   # The context: the Containerfile's inputs and the staged binaries, at the
   # paths the Containerfile names.
@@ -69,7 +71,7 @@ if [ -n "$prebuilt" ]; then
   cp "$here/Containerfile" "$here/runtime-packages" "$here/setup-runtime.sh" \
     "$context/deploy/container/"
   "$here/stage.sh" "$prebuilt" "$context/build/container/stage"
-  build_args+=(--build-arg BINARIES=prebuilt)
+  build_args=(--build-arg "BASE=$base" --build-arg BINARIES=prebuilt)
 fi
 # docker format: OCI images have no HEALTHCHECK.
 "${podman[@]}" build --format docker "${podman_limits[@]}" "${build_args[@]}" \
