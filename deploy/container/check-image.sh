@@ -101,6 +101,7 @@ if [ "${1:-}" = --in-netns ]; then
 fi
 build=$(realpath "${1:?usage: check-image.sh BUILD-DIR}")
 [ "$(id -u)" -eq 0 ] || fail "needs root (mmdebstrap, podman, unshare)"
+mkdir -p "$build/container"
 
 "$here/build-image.sh" --prebuilt "$build" --tag "$image" > "$build/container/build-image.log" 2>&1 ||
   { tail -40 "$build/container/build-image.log" >&2; fail "build-image.sh failed (log: $build/container/build-image.log)"; }
