@@ -28,6 +28,9 @@ packages=(
   libhiredis-dev redis-server
   # systemd-analyze, which checks deploy/systemd (no running systemd needed)
   systemd
+  # the container image (deploy/container/): its base made by mmdebstrap,
+  # built and run by podman with runc; ip for the test's network namespace
+  mmdebstrap podman runc iproute2
 )
 # Node.js and npm: the build's `npm ci` steps install @bufbuild/buf
 # (proto/package-lock.json), which checks the contract, and the Node example
