@@ -54,8 +54,8 @@ absl::Status RateLimiter::Take(absl::string_view principal, absl::Time now) {
   return RateLimited(principal, rate, burst, wait);
 }
 
-absl::Status RateLimited(absl::string_view principal, double rate,
-                         double burst, absl::Duration wait) {
+absl::Status RateLimited(absl::string_view principal, double rate, double burst,
+                         absl::Duration wait) {
   std::string limit = absl::StrCat(rate, " calls per second, burst ", burst);
   absl::Status status =
       ErrorWithInfo(absl::StatusCode::kResourceExhausted,

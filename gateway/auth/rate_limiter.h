@@ -20,8 +20,8 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
-#include "absl/functional/any_invocable.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
@@ -32,8 +32,8 @@ namespace gateway::auth {
 
 // RateLimited is the refusal of a call of `principal` over its limit (`rate`
 // calls per second, `burst`), whose next token comes after `wait`.
-absl::Status RateLimited(absl::string_view principal, double rate,
-                         double burst, absl::Duration wait);
+absl::Status RateLimited(absl::string_view principal, double rate, double burst,
+                         absl::Duration wait);
 
 // RateLimits takes a token of a principal's bucket for each call.
 //

@@ -29,8 +29,8 @@ namespace gateway::cache {
 // the bus's thread and must not block.
 class InvalidationBus {
  public:
-  using Apply = std::function<void(
-      const std::string& account, const std::vector<ReadCache::PathScope>&)>;
+  using Apply = std::function<void(const std::string& account,
+                                   const std::vector<ReadCache::PathScope>&)>;
   // Reliability is told when the bus stops (false) or starts again (true)
   // carrying invalidations: either way some may have been missed.
   using Reliability = std::function<void(bool reliable)>;

@@ -20,10 +20,10 @@ void AccessControl::Admit(CallContext& call, Done done) {
   absl::StatusOr<std::string> account =
       policy->Authorize(caller->principal, method);
   if (!account.ok()) {
-    return std::move(done)(ErrorWithInfo(
-        account.status().code(), account.status().message(),
-        "METHOD_NOT_ALLOWED",
-        {{"method", method}, {"principal", caller->principal}}));
+    return std::move(done)(
+        ErrorWithInfo(account.status().code(), account.status().message(),
+                      "METHOD_NOT_ALLOWED",
+                      {{"method", method}, {"principal", caller->principal}}));
   }
   call.set_account(*std::move(account));
   rate_limits_->Acquire(caller->principal, clock_->Now(), std::move(done));

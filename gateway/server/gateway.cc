@@ -139,7 +139,7 @@ struct Gateway::Parts {
   bool draining ABSL_GUARDED_BY(health_mu) = false;
   bool stopped ABSL_GUARDED_BY(health_mu) = false;  // Shutdown returned
   bool shared_state_up ABSL_GUARDED_BY(health_mu) = false;
-  std::vector<std::string> health_names;            // "" and every service
+  std::vector<std::string> health_names;  // "" and every service
 
   // UpdateHealth sets every health status from the flags.
   void UpdateHealth() ABSL_EXCLUSIVE_LOCKS_REQUIRED(health_mu) {

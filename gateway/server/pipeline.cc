@@ -40,14 +40,14 @@ std::string WrittenId(const Message& response) {
 
 void Pipeline::Run(std::shared_ptr<CallContext> call, Done done) const {
   CallContext& admitting = *call;
-  stages_.access->Admit(admitting, [this, call = std::move(call),
-                                    done = std::move(done)](
-                                       absl::Status admitted) mutable {
-    if (!admitted.ok()) {
-      return Finish(call, std::move(admitted), std::move(done));
-    }
-    Admitted(std::move(call), std::move(done));
-  });
+  stages_.access->Admit(
+      admitting, [this, call = std::move(call),
+                  done = std::move(done)](absl::Status admitted) mutable {
+        if (!admitted.ok()) {
+          return Finish(call, std::move(admitted), std::move(done));
+        }
+        Admitted(std::move(call), std::move(done));
+      });
 }
 
 void Pipeline::Admitted(std::shared_ptr<CallContext> call, Done done) const {

@@ -113,8 +113,7 @@ absl::StatusOr<std::unique_ptr<ReadCacheStage>> ReadCacheStage::Create(
 
 ReadCacheStage::ReadCacheStage(const config::v1::Cache& config,
                                const Clock* clock, absl::Duration fetch_timeout,
-                               Counter* evictions,
-                               cache::InvalidationBus* bus,
+                               Counter* evictions, cache::InvalidationBus* bus,
                                absl::Duration degraded_ttl)
     : clock_(clock),
       fetch_timeout_(fetch_timeout),
@@ -142,10 +141,9 @@ void ReadCacheStage::Read(const std::shared_ptr<CallContext>& call, Fetch fetch,
     return;
   }
   const PerRoute& per_route = it->second;
-  const absl::Duration ttl =
-      degraded_.load(std::memory_order_relaxed)
-          ? std::min(per_route.ttl, degraded_ttl_)
-          : per_route.ttl;
+  const absl::Duration ttl = degraded_.load(std::memory_order_relaxed)
+                                 ? std::min(per_route.ttl, degraded_ttl_)
+                                 : per_route.ttl;
   const translate::Route& route = call->route();
   std::string key = ReadCache::Key(
       call->account(), translate::CanonicalPath(route.path, call->request()),

@@ -173,16 +173,16 @@ void ReadMergeWriteExchange::Write(std::shared_ptr<Update> update,
   call.set_before_body(std::move(got.body));
   // The lock is confirmed (still ours, its lease extended) just before the
   // PUT: an update whose lease passed to another holder writes nothing.
-  update->lease->Confirm([this, update, put = *std::move(put)](
-                             absl::Status held) mutable {
-    if (!held.ok()) {
-      std::move(update->done)(
-          translator_->FromTransportError(update->call->route(), held));
-      return;
-    }
-    upstream_->Send(update->call, update->call->route(), std::move(put),
-                    std::move(update->done));
-  });
+  update->lease->Confirm(
+      [this, update, put = *std::move(put)](absl::Status held) mutable {
+        if (!held.ok()) {
+          std::move(update->done)(
+              translator_->FromTransportError(update->call->route(), held));
+          return;
+        }
+        upstream_->Send(update->call, update->call->route(), std::move(put),
+                        std::move(update->done));
+      });
 }
 
 }  // namespace gateway::server

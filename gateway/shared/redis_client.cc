@@ -148,10 +148,10 @@ class RedisLoop {
     }
     thread_ = std::thread([this] { Run(); });
     absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(
-                             +[](std::atomic<bool>* up) { return up->load(); },
-                             &up_),
-                         connect_timeout_);
+    mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](std::atomic<bool>* up) { return up->load(); }, &up_),
+        connect_timeout_);
   }
 
   void Command(std::vector<std::string> args, RedisClient::Reply reply) {
@@ -187,7 +187,8 @@ class RedisLoop {
       stopped_ = true;
     }
     for (Queued& queued : TakeQueue()) {
-      std::move(queued.reply)(SharedStateUnavailable("the gateway is stopping"));
+      std::move(queued.reply)(
+          SharedStateUnavailable("the gateway is stopping"));
     }
   }
 
@@ -300,7 +301,8 @@ class RedisLoop {
       return;
     }
     if (!up_.load() && now >= connect_deadline_) {
-      Teardown("Redis did not answer within shared_state.redis.connect_timeout");
+      Teardown(
+          "Redis did not answer within shared_state.redis.connect_timeout");
       return;
     }
     for (const Conn* conn : {&command_, &subscriber_}) {
@@ -519,11 +521,12 @@ class RedisLoop {
       return;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
-      Finish(pending,
-             ErrorWithInfo(absl::StatusCode::kInternal,
-                           absl::StrCat("shared state (Redis) refused a command: ",
-                                        absl::string_view(reply->str, reply->len)),
-                           "SHARED_STATE_ERROR", {}));
+      Finish(
+          pending,
+          ErrorWithInfo(absl::StatusCode::kInternal,
+                        absl::StrCat("shared state (Redis) refused a command: ",
+                                     absl::string_view(reply->str, reply->len)),
+                        "SHARED_STATE_ERROR", {}));
       return;
     }
     Finish(pending, Convert(*reply));

@@ -118,8 +118,7 @@ void RedisInvalidationBus::Settle(uint64_t id, bool force) {
     auto it = sent_.find(id);
     if (it == sent_.end()) return;
     Sent& sent = it->second;
-    if (!force &&
-        (sent.expected < 0 || sent.acknowledged < sent.expected)) {
+    if (!force && (sent.expected < 0 || sent.acknowledged < sent.expected)) {
       return;
     }
     if (!force) scheduler_->Cancel(sent.timeout);

@@ -40,9 +40,9 @@ void RedisRateLimits::Configure(const config::v1::Callers& callers) {
   absl::flat_hash_map<std::string, Limit> limits;
   for (const config::v1::Policy& policy : callers.policies()) {
     if (!policy.has_rate_limit()) continue;
-    limits[policy.principal()] = {policy.rate_limit().requests_per_second(),
-                                  static_cast<double>(
-                                      std::max(1, policy.rate_limit().burst()))};
+    limits[policy.principal()] = {
+        policy.rate_limit().requests_per_second(),
+        static_cast<double>(std::max(1, policy.rate_limit().burst()))};
   }
   local_.Configure(callers);
   absl::MutexLock lock(&mu_);
@@ -61,21 +61,20 @@ void RedisRateLimits::Acquire(const std::string& principal, absl::Time now,
   if (!redis_->connected()) return std::move(done)(local_.Take(principal, now));
   std::string key = redis_->Key(
       absl::StrCat("rate:", principal, ":", limit.rate, ":", limit.burst));
-  redis_->Command(
-      {"EVAL", kTake, "1", std::move(key), absl::StrCat(limit.rate),
-       absl::StrCat(limit.burst)},
-      [this, principal, now, limit,
-       done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
-        if (!reply.ok() || reply->elements.size() != 2) {
-          return std::move(done)(local_.Take(principal, now));
-        }
-        if (reply->elements[0].integer == 1) {
-          return std::move(done)(absl::OkStatus());
-        }
-        std::move(done)(auth::RateLimited(
-            principal, limit.rate, limit.burst,
-            absl::Milliseconds(reply->elements[1].integer)));
-      });
+  redis_->Command({"EVAL", kTake, "1", std::move(key), absl::StrCat(limit.rate),
+                   absl::StrCat(limit.burst)},
+                  [this, principal, now, limit, done = std::move(done)](
+                      absl::StatusOr<RedisReply> reply) mutable {
+                    if (!reply.ok() || reply->elements.size() != 2) {
+                      return std::move(done)(local_.Take(principal, now));
+                    }
+                    if (reply->elements[0].integer == 1) {
+                      return std::move(done)(absl::OkStatus());
+                    }
+                    std::move(done)(auth::RateLimited(
+                        principal, limit.rate, limit.burst,
+                        absl::Milliseconds(reply->elements[1].integer)));
+                  });
 }
 
 }  // namespace gateway::shared

@@ -102,15 +102,15 @@ class RedisUpdateLocks::RemoteLease final : public UpdateLocks::Lease {
 
   void Confirm(Confirmed confirmed) override {
     RedisClient* redis = locks_->redis_;
-    redis->Command(
-        {"EVAL", kRenew, "1", redis->Key("lock:" + key_), token_,
-         Milliseconds(locks_->lease_)},
-        [confirmed = std::move(confirmed)](
-            absl::StatusOr<RedisReply> reply) mutable {
-          if (!reply.ok()) return std::move(confirmed)(reply.status());
-          std::move(confirmed)(reply->integer == 1 ? absl::OkStatus()
-                                                   : LeaseLost());
-        });
+    redis->Command({"EVAL", kRenew, "1", redis->Key("lock:" + key_), token_,
+                    Milliseconds(locks_->lease_)},
+                   [confirmed = std::move(confirmed)](
+                       absl::StatusOr<RedisReply> reply) mutable {
+                     if (!reply.ok())
+                       return std::move(confirmed)(reply.status());
+                     std::move(confirmed)(reply->integer == 1 ? absl::OkStatus()
+                                                              : LeaseLost());
+                   });
   }
 
  private:
@@ -124,23 +124,22 @@ class RedisUpdateLocks::RemoteLease final : public UpdateLocks::Lease {
   // renewal that finds the lease lost (or Redis gone) stops, and the
   // Confirm before the write decides.
   static void ScheduleRenewal(RedisUpdateLocks* locks, std::string key,
-                              std::string token,
-                              std::shared_ptr<State> state) {
+                              std::string token, std::shared_ptr<State> state) {
     absl::MutexLock lock(&state->mu);
     if (state->released) return;
     state->renewal = locks->scheduler_->RunAt(
         absl::Now() + locks->lease_ / 3, [locks, key, token, state]() mutable {
           RedisClient* redis = locks->redis_;
-          redis->Command(
-              {"EVAL", kRenew, "1", redis->Key("lock:" + key), token,
-               Milliseconds(locks->lease_)},
-              [locks, key, token,
-               state](absl::StatusOr<RedisReply> reply) mutable {
-                if (reply.ok() && reply->integer == 1) {
-                  ScheduleRenewal(locks, std::move(key), std::move(token),
-                                  std::move(state));
-                }
-              });
+          redis->Command({"EVAL", kRenew, "1", redis->Key("lock:" + key), token,
+                          Milliseconds(locks->lease_)},
+                         [locks, key, token,
+                          state](absl::StatusOr<RedisReply> reply) mutable {
+                           if (reply.ok() && reply->integer == 1) {
+                             ScheduleRenewal(locks, std::move(key),
+                                             std::move(token),
+                                             std::move(state));
+                           }
+                         });
         });
   }
 

@@ -33,10 +33,10 @@ void RedisWriteOnlyValues::Remember(const std::string& resource,
   // What cannot be sealed is dropped first, then the rest is set; the answer
   // is the last command's (Redis answers in order).
   if (drop.size() > 2) {
-    redis_->Command(std::move(drop), [this, resource](
-                                         absl::StatusOr<RedisReply> reply) {
-      Settle(resource, reply.status());
-    });
+    redis_->Command(std::move(drop),
+                    [this, resource](absl::StatusOr<RedisReply> reply) {
+                      Settle(resource, reply.status());
+                    });
   }
   if (set.size() == 2) return std::move(done)(absl::OkStatus());
   redis_->Command(std::move(set),
@@ -47,29 +47,28 @@ void RedisWriteOnlyValues::Remember(const std::string& resource,
                   });
 }
 
-void RedisWriteOnlyValues::Recall(const std::string& resource,
-                                  Recalled done) {
+void RedisWriteOnlyValues::Recall(const std::string& resource, Recalled done) {
   {
     absl::MutexLock lock(&mu_);
     if (unsettled_.contains(resource)) {
       return std::move(done)(HeldValues());
     }
   }
-  redis_->Command({"HGETALL", KeyOf(resource)},
-                  [this, done = std::move(done)](
-                      absl::StatusOr<RedisReply> reply) mutable {
-                    if (!reply.ok()) return std::move(done)(reply.status());
-                    HeldValues values;
-                    const auto& fields = reply->elements;
-                    for (size_t i = 0; i + 1 < fields.size(); i += 2) {
-                      std::optional<std::optional<Json>> held =
-                          state::OpenHeld(*sealer_, fields[i + 1].str);
-                      if (held.has_value()) {
-                        values.emplace(fields[i].str, *std::move(held));
-                      }
-                    }
-                    std::move(done)(std::move(values));
-                  });
+  redis_->Command(
+      {"HGETALL", KeyOf(resource)},
+      [this, done = std::move(done)](absl::StatusOr<RedisReply> reply) mutable {
+        if (!reply.ok()) return std::move(done)(reply.status());
+        HeldValues values;
+        const auto& fields = reply->elements;
+        for (size_t i = 0; i + 1 < fields.size(); i += 2) {
+          std::optional<std::optional<Json>> held =
+              state::OpenHeld(*sealer_, fields[i + 1].str);
+          if (held.has_value()) {
+            values.emplace(fields[i].str, *std::move(held));
+          }
+        }
+        std::move(done)(std::move(values));
+      });
 }
 
 void RedisWriteOnlyValues::Forget(const std::string& resource, Done done) {

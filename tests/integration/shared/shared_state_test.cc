@@ -383,8 +383,8 @@ TEST_F(SharedStateTest, AWriteIsAnsweredOnceEveryReplicaDroppedWhatItCached) {
     auto replica = std::make_unique<Replica>();
     Replica* r = replica.get();
     r->client = Connect([&](RedisClient* c) {
-      r->bus = std::make_unique<RedisInvalidationBus>(c, &scheduler_, name,
-                                                      kWait);
+      r->bus =
+          std::make_unique<RedisInvalidationBus>(c, &scheduler_, name, kWait);
       r->bus->Listen(
           [r](const std::string& account,
               const std::vector<cache::ReadCache::PathScope>& scopes) {

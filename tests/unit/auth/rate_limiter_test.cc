@@ -27,8 +27,7 @@ config::v1::Callers Limits(double rate, int burst) {
 TEST(RateLimiterTest, ABurstThenTheRate) {
   RateLimiter limiter;
   limiter.Configure(Limits(/*rate=*/2, /*burst=*/3));
-  for (int i = 0; i < 3; ++i)
-    EXPECT_TRUE(limiter.Take("billing", kNow).ok());
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Take("billing", kNow).ok());
   absl::Status limited = limiter.Take("billing", kNow);
   ASSERT_EQ(limited.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(limited.message()), HasSubstr("billing"));
@@ -46,8 +45,7 @@ TEST(RateLimiterTest, ABurstThenTheRate) {
   EXPECT_FALSE(limiter.Take("billing", kNow + absl::Milliseconds(500)).ok());
   // Refills stop at the burst.
   absl::Time later = kNow + absl::Hours(1);
-  for (int i = 0; i < 3; ++i)
-    EXPECT_TRUE(limiter.Take("billing", later).ok());
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(limiter.Take("billing", later).ok());
   EXPECT_FALSE(limiter.Take("billing", later).ok());
 }
 

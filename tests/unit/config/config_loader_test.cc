@@ -254,7 +254,8 @@ TEST(ConfigLoaderTest, ErrorsNameTheField) {
            Case{"upstream: {api_key_file: k}\nshared_state: {redis: {}}\n",
                 "shared_state.redis.address"},
            Case{"upstream: {api_key_file: k}\nupdates: {seal_key_file: s}\n"
-                "shared_state: {redis: {address: '127.0.0.1:6379', tls: true}}\n",
+                "shared_state: {redis: {address: '127.0.0.1:6379', tls: "
+                "true}}\n",
                 "shared_state.redis.tls"},
            Case{"upstream: {api_key_file: k}\n"
                 "shared_state: {redis: {address: '127.0.0.1:6379'}}\n",
@@ -293,8 +294,8 @@ shared_state: {redis: {address: "redis:6379"}}
   EXPECT_EQ(TimeUtil::DurationToMilliseconds(redis.invalidation_timeout()),
             250);
   // Without the block nothing is shared.
-  auto single = LoadConfig(WriteTemp("upstream: {api_key_file: k}\n").path(),
-                           {});
+  auto single =
+      LoadConfig(WriteTemp("upstream: {api_key_file: k}\n").path(), {});
   ASSERT_TRUE(single.ok()) << single.status();
   EXPECT_FALSE(single->shared_state().has_redis());
 }
