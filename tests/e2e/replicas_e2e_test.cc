@@ -162,7 +162,10 @@ struct Stack {
     const std::string shared =
         absl::StrCat("shared_state:\n  redis: {address: \"", redis->address(),
                      "\", lock_lease: ", absl::ToInt64Seconds(kLockLease),
-                     "s}\nupdates: {seal_key_file: \"", seal_key_file, "\"}\n");
+                     // A loaded machine must not look like a Redis gone away
+                     // (a stopped Redis is seen at once: its socket closes).
+                     "s, command_timeout: 5s}\nupdates: {seal_key_file: \"",
+                     seal_key_file, "\"}\n");
     const std::vector<e2e::Caller> callers = {
         {"e2e", kCallerToken, ""},
         {"limited", kLimitedToken,
