@@ -10,6 +10,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gateway/common/error_details.h"
+#include "gateway/common/logger.h"
 #include "gateway/common/scheduler.h"
 #include "gateway/shared/redis_client.h"
 #include "gateway/shared/redis_invalidation_bus.h"
@@ -19,6 +20,7 @@
 #include "google/rpc/error_details.pb.h"
 #include "gtest/gtest.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/temp_files.h"
 
 namespace gateway::shared {
 namespace {
@@ -141,6 +143,54 @@ TEST_F(SharedStateTest, ARedisThatGoesAwayFailsCommandsUntilItIsBack) {
   ASSERT_TRUE(server_->Restart().ok());
   EXPECT_TRUE(back.Get());
   EXPECT_TRUE(Run(*client, {"PING"}).ok());
+}
+
+TEST_F(SharedStateTest, APasswordIsSentFromItsFileAndNeverLogged) {
+  const std::string password = "redis-password-never-logged";
+  ASSERT_TRUE(testsupport::RedisCommand(
+                  server_->port(), "CONFIG SET requirepass " + password, kWait)
+                  .ok());
+  testsupport::TempFile wrong("not-" + password + "\n");
+  absl::Mutex mu;
+  std::string lines;
+  Logger logger(LogLevel::kDebug, [&](absl::string_view line) {
+    absl::MutexLock lock(&mu);
+    lines.append(line.data(), line.size());
+  });
+  config::v1::Redis config;
+  config.set_address(server_->address());
+  config.set_key_prefix("test:");
+  config.set_password_file(wrong.path());
+  config.mutable_connect_timeout()->set_seconds(5);
+  config.mutable_command_timeout()->set_seconds(5);
+  config.mutable_connect_timeout()->set_seconds(0);
+  config.mutable_connect_timeout()->set_nanos(100'000'000);
+  auto refused = RedisClient::Create(config);
+  ASSERT_TRUE(refused.ok()) << refused.status();
+  (*refused)->Start(&logger);
+  {
+    absl::MutexLock lock(&mu);
+    auto logged = [&lines] {
+      return lines.find("Redis refused the connection") != std::string::npos;
+    };
+    EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&logged), kWait)) << lines;
+  }
+  EXPECT_FALSE((*refused)->connected());
+  (*refused)->Stop();
+
+  testsupport::TempFile right(password + "\n");
+  config.set_password_file(right.path());
+  config.mutable_connect_timeout()->set_seconds(5);
+  config.mutable_connect_timeout()->set_nanos(0);
+  auto client = RedisClient::Create(config);
+  ASSERT_TRUE(client.ok()) << client.status();
+  (*client)->Start(&logger);
+  EXPECT_TRUE((*client)->connected());
+  EXPECT_TRUE(Run(**client, {"PING"}).ok());
+  (*client)->Stop();
+
+  absl::MutexLock lock(&mu);
+  EXPECT_EQ(lines.find(password), std::string::npos) << lines;
 }
 
 TEST_F(SharedStateTest, ALockIsHeldByOneReplicaAtATime) {
