@@ -261,8 +261,6 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
         "polytomic_gateway_shared_state_up",
         "1 while the shared state (Redis, shared_state.redis) is reachable.",
         [redis] { return redis->connected() ? 1.0 : 0.0; }));
-    // Everything that listens to Redis is built: connect.
-    redis->Start(parts->logger.get());
   }
   Pipeline::Stages stages;
   stages.translator = parts->translator.get();
@@ -329,8 +327,14 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
       std::min<int64_t>(std::numeric_limits<int>::max(),
                         int64_t{2} * config.listener().max_request_bytes())));
   for (auto& service : parts->services) builder.RegisterService(service.get());
-  parts->server = builder.BuildAndStart();
-  if (parts->server == nullptr || port == 0) {
+  shared::RedisClient* redis = parts->dependencies.redis.get();
+  // Everything that listens to Redis is built: connect, before the first
+  // call can need it.
+  if (redis != nullptr) redis->Start(parts->logger.get());
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    // Its callbacks point into the parts, which go away now.
+    if (redis != nullptr) redis->Stop();
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", config.listener().address(),
                      " (listener.address): address in use or not local"));
@@ -338,7 +342,10 @@ absl::StatusOr<std::unique_ptr<Gateway>> Gateway::Start(
   parts->health_names = names;
   parts->health_names.push_back("");
   {
+    // Health listeners (the breaker's, Redis's) may already run: they see
+    // the server under this lock.
     absl::MutexLock lock(&parts->health_mu);
+    parts->server = std::move(server);
     parts->UpdateHealth();
   }
   std::unique_ptr<Gateway> gateway(new Gateway(std::move(parts)));
