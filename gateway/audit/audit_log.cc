@@ -82,6 +82,24 @@ absl::Status ReadChainEnd(int fd, off_t size, const std::string& path,
   return absl::OkStatus();
 }
 
+// ReadFileChainEnd reads the seq and hash of the last record of the file at
+// `path`; an empty file leaves them as they are and sets *empty.
+absl::Status ReadFileChainEnd(const std::string& path, int64_t* seq,
+                              std::string* hash, bool* empty) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError("open", path, errno);
+  struct stat st;
+  absl::Status status;
+  if (fstat(fd, &st) != 0) {
+    status = IoError("stat", path, errno);
+  } else if (st.st_size > 0) {
+    status = ReadChainEnd(fd, st.st_size, path, seq, hash);
+  }
+  *empty = status.ok() && st.st_size == 0;
+  close(fd);
+  return status;
+}
+
 // ChainHash is RecordHash over a record already dumped without its hash.
 std::string ChainHash(const std::string& prev_hash,
                       absl::string_view record_json) {
@@ -401,18 +419,10 @@ class AuditLog::Writer {
     seq_ = 0;
     prev_.clear();
     for (auto it = rotated.rbegin(); it != rotated.rend(); ++it) {
-      const std::string path = JoinPath(options_.directory(), it->name);
-      const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return IoError("open", path, errno);
-      struct stat st;
-      absl::Status status;
-      if (fstat(fd, &st) != 0) {
-        status = IoError("stat", path, errno);
-      } else if (st.st_size > 0) {
-        status = ReadChainEnd(fd, st.st_size, path, &seq_, &prev_);
-      }
-      close(fd);
-      if (!status.ok() || st.st_size > 0) return status;
+      bool empty = false;
+      absl::Status status = ReadFileChainEnd(
+          JoinPath(options_.directory(), it->name), &seq_, &prev_, &empty);
+      if (!status.ok() || !empty) return status;
     }
     return absl::OkStatus();
   }
@@ -478,19 +488,10 @@ class AuditLog::Writer {
     Json files = Json::array();
     for (size_t i = 0; i < count; ++i) files.push_back(rotated[i].name);
     for (size_t i = count; i-- > 0 && through_seq == 0;) {
-      const std::string path = JoinPath(options_.directory(), rotated[i].name);
-      const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-      if (fd < 0) return IoError("open", path, errno);
-      struct stat st;
-      absl::Status status;
-      if (fstat(fd, &st) != 0) {
-        status = IoError("stat", path, errno);
-      } else if (st.st_size > 0) {
-        status =
-            ReadChainEnd(fd, st.st_size, path, &through_seq, &through_hash);
-      }
-      close(fd);
-      RETURN_IF_ERROR(status);
+      bool empty = false;
+      RETURN_IF_ERROR(
+          ReadFileChainEnd(JoinPath(options_.directory(), rotated[i].name),
+                           &through_seq, &through_hash, &empty));
     }
     if (through_seq > 0) {
       Json pruned = Json::object();
