@@ -18,12 +18,12 @@
 //
 // The suite shares one stack (sandbox, redis, replicas); every test makes
 // its own resources, and SetUp() brings back what a test stopped or killed.
-// Waits are bounded: on lines a process prints, on calls completing, and a
-// poll (paced, never a fixed sleep) where the gateway's recovery from a
-// Redis restart is what is waited for.
+// Waits are bounded: on lines a process prints, on calls completing, and on
+// the health statuses a Redis outage and its recovery change (Health/Watch).
+#include <grpcpp/generic/generic_stub.h>
+
 #include <csignal>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -82,17 +82,64 @@ void WriteFile(const std::string& path, const std::string& text) {
   std::ofstream(path) << text;
 }
 
-// PollUntil evaluates `done` until it is true or `timeout` passes, pacing
-// the attempts (each is a real call; the pause only keeps a failing loop
-// from spinning). True when `done` held.
-bool PollUntil(const std::function<bool()>& done, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  while (true) {
-    if (done()) return true;
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(20));
+// AwaitHealth watches grpc.health.v1.Health/Watch for `service` on the
+// gateway at `address` until it reports `status` (1 SERVING, 2 NOT_SERVING)
+// or `timeout` passes: it waits on the status changes themselves. Debian's
+// gRPC ships no health protos, so the messages are written and read in the
+// wire format through a generic stub: HealthCheckRequest{string service =
+// 1}, HealthCheckResponse{enum status = 1}.
+bool AwaitHealth(const std::string& address, const std::string& service,
+                 int status, absl::Duration timeout) {
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  grpc::CompletionQueue queue;
+  auto call =
+      stub.PrepareCall(&context, "/grpc.health.v1.Health/Watch", &queue);
+  std::string request;
+  request.push_back(0x0a);  // field 1, length-delimited
+  request.push_back(static_cast<char>(service.size()));
+  request += service;
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1);
+  grpc::ByteBuffer response;
+  void* tag;
+  bool ok = false;
+  call->StartCall(reinterpret_cast<void*>(1));
+  if (!queue.Next(&tag, &ok) || !ok) return false;
+  call->Write(request_buffer, reinterpret_cast<void*>(2));
+  if (!queue.Next(&tag, &ok) || !ok) return false;
+  call->WritesDone(reinterpret_cast<void*>(3));
+  if (!queue.Next(&tag, &ok) || !ok) return false;
+  bool reached = false;
+  while (!reached) {
+    call->Read(&response, reinterpret_cast<void*>(4));
+    if (!queue.Next(&tag, &ok) || !ok) break;  // the deadline passed
+    std::vector<grpc::Slice> slices;
+    if (!response.Dump(&slices).ok()) break;
+    std::string bytes;
+    for (const grpc::Slice& s : slices) {
+      bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+    // HealthCheckResponse{status = 1}: an empty message is UNKNOWN (0).
+    const int reported = bytes.size() == 2 && bytes[0] == 0x08 ? bytes[1] : 0;
+    reached = reported == status;
   }
+  context.TryCancel();
+  grpc::Status finished;
+  call->Finish(&finished, reinterpret_cast<void*>(5));
+  while (queue.Next(&tag, &ok) && tag != reinterpret_cast<void*>(5)) {
+  }
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  return reached;
 }
+
+constexpr int kServing = 1;
+constexpr int kNotServing = 2;
 
 // Replica is one running gateway and its stubs.
 struct Replica {
@@ -211,8 +258,11 @@ class ReplicasE2eTest : public testing::Test {
       ASSERT_TRUE(started.ok()) << started;
     }
     stack_->upstream->ClearFaults();
-    ASSERT_TRUE(PollUntil([&] { return AllSharedStateServing(); }, kRecovery))
-        << "gateway.SharedState is not SERVING on every replica";
+    for (Replica& replica : stack_->replicas) {
+      ASSERT_TRUE(AwaitHealth(replica.gateway->address, kSharedStateService,
+                              kServing, kRecovery))
+          << replica.name << ": " << Health(replica, kSharedStateService);
+    }
   }
 
   void TearDown() override {
@@ -341,13 +391,6 @@ class ReplicasE2eTest : public testing::Test {
         e2e::kStartTimeout);
     if (!run.ok()) return run.status().ToString();
     return run->out.empty() ? e2e::Describe(*run) : run->out;
-  }
-
-  static bool AllSharedStateServing() {
-    for (Replica& replica : stack_->replicas) {
-      if (Health(replica, kSharedStateService) != "SERVING\n") return false;
-    }
-    return true;
   }
 
   static Stack* stack_;
@@ -656,9 +699,8 @@ TEST_F(ReplicasE2eTest, RedisStoppedThenStartedAgain) {
     EXPECT_TRUE(fresh.status.ok())
         << replica.name << ": " << Describe(fresh.status);
     // Health: the shared state is down, the gateway is not.
-    EXPECT_TRUE(PollUntil(
-        [&] { return Health(replica, kSharedStateService) == "NOT_SERVING\n"; },
-        kRecovery))
+    EXPECT_TRUE(AwaitHealth(replica.gateway->address, kSharedStateService,
+                            kNotServing, kRecovery))
         << replica.name << ": " << Health(replica, kSharedStateService);
     EXPECT_EQ(Health(replica, ""), "SERVING\n") << replica.name;
   }
@@ -669,20 +711,15 @@ TEST_F(ReplicasE2eTest, RedisStoppedThenStartedAgain) {
   ASSERT_TRUE(stack_->redis->Restart().ok()) << stack_->redis->Output();
   for (int i = 0; i < kReplicas; ++i) {
     Replica& replica = stack_->replicas[i];
-    grpc::Status last;
-    const bool recovered = PollUntil(
-        [&] {
-          last = UpdateMember(replica, id, members[kReplicas + i],
-                              absl::StrCat("after ", i));
-          return last.ok();
-        },
-        kRecovery);
-    EXPECT_TRUE(recovered) << replica.name << " still refuses updates after "
-                           << kRecovery << ": " << Describe(last);
-    EXPECT_TRUE(PollUntil(
-        [&] { return Health(replica, kSharedStateService) == "SERVING\n"; },
-        kRecovery))
+    // Connected again (the health says so), it takes updates at once.
+    EXPECT_TRUE(AwaitHealth(replica.gateway->address, kSharedStateService,
+                            kServing, kRecovery))
         << replica.name << ": " << Health(replica, kSharedStateService);
+    grpc::Status last = UpdateMember(replica, id, members[kReplicas + i],
+                                     absl::StrCat("after ", i));
+    EXPECT_TRUE(last.ok()) << replica.name
+                           << " refuses updates with Redis back: "
+                           << Describe(last);
   }
 
   // Every acknowledged update is upstream: before, and after the outage.
