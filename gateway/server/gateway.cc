@@ -428,7 +428,7 @@ void Gateway::FlushAudit() {
   flushed.WaitForNotification();
 }
 
-void Gateway::Shutdown(absl::Time deadline) {
+void Gateway::Drain() {
   Parts& parts = *parts_;
   {
     absl::MutexLock lock(&parts.health_mu);
@@ -437,6 +437,15 @@ void Gateway::Shutdown(absl::Time deadline) {
     parts.UpdateHealth();
   }
   parts.in_flight.Close();
+}
+
+void Gateway::Shutdown(absl::Time deadline) {
+  Parts& parts = *parts_;
+  {
+    absl::MutexLock lock(&parts.health_mu);
+    if (parts.stopped) return;
+  }
+  Drain();
   if (parts.reloader.joinable()) {
     {
       absl::MutexLock lock(&parts.reload_mu);

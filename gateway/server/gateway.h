@@ -122,6 +122,11 @@ class Gateway {
   // are written (a read's record may still be queued when it is answered).
   void FlushAudit();
 
+  // Drain turns health NOT_SERVING and refuses new calls (UNAVAILABLE,
+  // reason GATEWAY_DRAINING) from when it returns. Shutdown starts with it;
+  // calling it first lets the caller say so once it holds.
+  void Drain();
+
   // Shutdown drains and stops: health turns NOT_SERVING and new calls get
   // UNAVAILABLE (reason GATEWAY_DRAINING) at once; calls in flight may
   // finish until `deadline` (or Hurry); what is left then is cancelled (and

@@ -192,6 +192,8 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &signal);
   absl::Time deadline =
       absl::Now() + gateway::ToAbslDuration(config->shutdown().grace_period());
+  // New calls are refused before the line says so.
+  (*gateway)->Drain();
   std::cout << "polytomic-gateway: draining (signal " << signal
             << "); a second signal stops at once" << std::endl;
   // The drain runs on its own thread, so that main can hear a second
