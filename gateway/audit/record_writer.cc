@@ -58,8 +58,13 @@ void RecordWriter::Quoted(absl::string_view value) {
   }
   static constexpr char kHex[] = "0123456789abcdef";
   text_.push_back('"');
-  for (char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
+  // Characters that need no escape are appended a run at a time.
+  size_t run = 0;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const auto c = static_cast<unsigned char>(value[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    text_.append(value.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"':
         text_.append("\\\"");
@@ -82,16 +87,14 @@ void RecordWriter::Quoted(absl::string_view value) {
       case '\t':
         text_.append("\\t");
         break;
-      default:
-        if (c < 0x20) {
-          const char escape[] = {'\\', 'u',          '0',
-                                 '0',  kHex[c >> 4], kHex[c & 0xF]};
-          text_.append(escape, sizeof(escape));
-        } else {
-          text_.push_back(ch);
-        }
+      default: {
+        const char escape[] = {'\\', 'u',          '0',
+                               '0',  kHex[c >> 4], kHex[c & 0xF]};
+        text_.append(escape, sizeof(escape));
+      }
     }
   }
+  text_.append(value.data() + run, value.size() - run);
   text_.push_back('"');
 }
 

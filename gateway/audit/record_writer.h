@@ -33,7 +33,11 @@ namespace gateway::audit {
 // Thread safety: none; one writer per record.
 class RecordWriter {
  public:
-  RecordWriter() : text_("{") {}
+  RecordWriter() {
+    // A call's record is a few hundred bytes: grown once, not repeatedly.
+    text_.reserve(512);
+    text_.push_back('{');
+  }
 
   RecordWriter& String(absl::string_view key, absl::string_view value);
   RecordWriter& Int(absl::string_view key, int64_t value);

@@ -1,7 +1,6 @@
 #include "gateway/common/sha256.h"
 
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <cstdlib>
 #include <utility>
@@ -22,18 +21,31 @@ void Check(int openssl_result) {
   if (openssl_result != 1) std::abort();
 }
 
+// Digest is SHA-256 fetched from the default provider once. OpenSSL 3 looks
+// the algorithm up (a locked property query and a reference count shared by
+// every thread) on each SHA256() or EVP_sha256() init; a fetched digest skips
+// that, which is a third of a short record's hashing time.
+const EVP_MD* Digest() {
+  static const EVP_MD* const digest = [] {
+    EVP_MD* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (fetched == nullptr) std::abort();
+    return fetched;
+  }();
+  return digest;
+}
+
 }  // namespace
 
 std::string Sha256Hex(absl::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-         digest);
-  return Hex(digest, sizeof(digest));
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  Check(EVP_Digest(data.data(), data.size(), digest, &size, Digest(), nullptr));
+  return Hex(digest, size);
 }
 
 Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
   if (context_ == nullptr) std::abort();
-  Check(EVP_DigestInit_ex(context_, EVP_sha256(), nullptr));
+  Check(EVP_DigestInit_ex2(context_, Digest(), nullptr));
 }
 
 Sha256::~Sha256() { EVP_MD_CTX_free(context_); }
