@@ -48,7 +48,8 @@
 // concurrency 16.
 extern "C" const char* malloc_conf;
 const char* malloc_conf =
-    "narenas:2,tcache_max:4096,dirty_decay_ms:1000,background_thread:true";
+    "narenas:2,tcache_max:4096,dirty_decay_ms:1000,background_thread:true,"
+    "max_background_threads:1";
 
 ABSL_FLAG(std::string, config, "", "YAML or JSON configuration file");
 ABSL_FLAG(std::string, listen, "",
