@@ -31,13 +31,14 @@ using internal::LastLine;
 using internal::ParseChainLink;
 using internal::ReadLastLine;
 
-// How long a record nobody awaits may wait in the queue for company. Longer
-// batches cost fewer writer wake-ups but make longer bursts of record
-// building, hashing and writing, which delay the calls they overlap on a
-// small machine: for cache hits at concurrency 1 on 2 CPUs, a 10 ms linger
-// (~130 records a batch) put the p99 at 2-3x a bare gRPC echo's, 1 ms at
-// 1.3-1.7x, for ~2 us more CPU per hit at concurrency 16 (client/bench).
-constexpr absl::Duration kUnawaitedDelay = absl::Milliseconds(1);
+// How long a record nobody awaits may wait in the queue for company. A
+// shorter wait makes shorter bursts of record building and writing, which
+// delay fewer of the calls they overlap on a small machine, but wakes the
+// writer more often: on 2 CPUs, 1 ms instead of 10 brought the p99 of cache
+// hits at concurrency 1 from 2-3x a bare gRPC echo's to 1.3-1.9x, and cost
+// ~2 us more CPU per hit at concurrency 16 and tens of us on the p50 of
+// pass-through reads at concurrency 1 (client/bench).
+constexpr absl::Duration kUnawaitedDelay = absl::Milliseconds(10);
 
 // RFC 3339, UTC, microseconds: "2024-05-01T12:00:00.000123Z".
 std::string FormatRecordTime(absl::Time time) {
