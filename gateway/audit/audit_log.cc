@@ -34,11 +34,11 @@ using internal::ReadLastLine;
 // How long a record nobody awaits may wait in the queue for company. A
 // shorter wait makes shorter bursts of record building and writing, which
 // delay fewer of the calls they overlap on a small machine, but wakes the
-// writer more often: on 2 CPUs, 1 ms instead of 10 brought the p99 of cache
-// hits at concurrency 1 from 2-3x a bare gRPC echo's to 1.3-1.9x, and cost
-// ~2 us more CPU per hit at concurrency 16 and tens of us on the p50 of
-// pass-through reads at concurrency 1 (client/bench).
-constexpr absl::Duration kUnawaitedDelay = absl::Milliseconds(10);
+// writer more often. On 2 CPUs (client/bench, three rounds each), 1 ms
+// instead of 10 brought the p99 of cache hits at concurrency 1 from 2.28x a
+// bare gRPC echo's to 1.46x; hits per CPU-second at concurrency 16 stayed
+// within the noise (0.62x the echo's against 0.64x).
+constexpr absl::Duration kUnawaitedDelay = absl::Milliseconds(1);
 
 // RFC 3339, UTC, microseconds: "2024-05-01T12:00:00.000123Z".
 std::string FormatRecordTime(absl::Time time) {

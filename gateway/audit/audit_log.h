@@ -26,7 +26,7 @@
 // runs; any record is written with write(2) (so it survives the process being
 // killed) before `done` runs. A single writer thread batches what is queued:
 // one write and at most one sync per batch. A record that nobody awaits (no
-// `done`, not durable) may wait up to 10 ms for others to share its write;
+// `done`, not durable) may wait up to 1 ms for others to share its write;
 // the destructor still writes it, but a killed process can lose it.
 #ifndef GATEWAY_AUDIT_AUDIT_LOG_H_
 #define GATEWAY_AUDIT_AUDIT_LOG_H_
