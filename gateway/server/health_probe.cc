@@ -14,9 +14,24 @@ namespace {
 
 constexpr char kCheckMethod[] = "/grpc.health.v1.Health/Check";
 
-// EncodeRequest is HealthCheckRequest{service} in the wire format: field 1,
-// length-delimited, omitted when empty (proto3).
-std::string EncodeRequest(const std::string& service) {
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
+    const HealthProbeOptions& options) {
+  if (options.tls_ca_file.empty()) return grpc::InsecureChannelCredentials();
+  std::ifstream in(options.tls_ca_file, std::ios::binary);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  if (!in || pem.str().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("health: cannot read --tls_ca ", options.tls_ca_file));
+  }
+  grpc::SslCredentialsOptions ssl;
+  ssl.pem_root_certs = pem.str();
+  return grpc::SslCredentials(ssl);
+}
+
+}  // namespace
+
+std::string EncodeHealthCheckRequest(absl::string_view service) {
   std::string out;
   if (service.empty()) return out;
   out.push_back(0x0a);
@@ -27,12 +42,11 @@ std::string EncodeRequest(const std::string& service) {
     }
     out.push_back(static_cast<char>((n & 0x7f) | 0x80));
   }
-  return out + service;
+  out.append(service.data(), service.size());
+  return out;
 }
 
-// DecodeResponse reads field 1 (varint) of HealthCheckResponse, skipping
-// other varint fields; an empty message is UNKNOWN (proto3 default).
-absl::StatusOr<HealthState> DecodeResponse(const std::string& bytes) {
+absl::StatusOr<HealthState> DecodeHealthCheckResponse(absl::string_view bytes) {
   int64_t status = 0;
   size_t pos = 0;
   while (pos < bytes.size()) {
@@ -54,23 +68,6 @@ absl::StatusOr<HealthState> DecodeResponse(const std::string& bytes) {
   if (status < 0 || status > 3) return HealthState::kUnknown;
   return static_cast<HealthState>(status);
 }
-
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
-    const HealthProbeOptions& options) {
-  if (options.tls_ca_file.empty()) return grpc::InsecureChannelCredentials();
-  std::ifstream in(options.tls_ca_file, std::ios::binary);
-  std::stringstream pem;
-  pem << in.rdbuf();
-  if (!in || pem.str().empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("health: cannot read --tls_ca ", options.tls_ca_file));
-  }
-  grpc::SslCredentialsOptions ssl;
-  ssl.pem_root_certs = pem.str();
-  return grpc::SslCredentials(ssl);
-}
-
-}  // namespace
 
 absl::string_view HealthStateName(HealthState state) {
   switch (state) {
@@ -97,7 +94,7 @@ absl::StatusOr<HealthState> ProbeHealth(const HealthProbeOptions& options) {
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + options.timeout));
   grpc::CompletionQueue queue;
-  grpc::Slice slice(EncodeRequest(options.service));
+  grpc::Slice slice(EncodeHealthCheckRequest(options.service));
   grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
   grpc::Status status;
@@ -124,7 +121,7 @@ absl::StatusOr<HealthState> ProbeHealth(const HealthProbeOptions& options) {
   for (const grpc::Slice& s : slices) {
     bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   }
-  return DecodeResponse(bytes);
+  return DecodeHealthCheckResponse(bytes);
 }
 
 }  // namespace gateway::server

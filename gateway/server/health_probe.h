@@ -31,6 +31,15 @@ enum class HealthState {
 // HealthStateName is "SERVING", "NOT_SERVING", "UNKNOWN" or "SERVICE_UNKNOWN".
 absl::string_view HealthStateName(HealthState state);
 
+// EncodeHealthCheckRequest is HealthCheckRequest{service} in the wire
+// format: field 1, length-delimited, omitted when empty (proto3).
+std::string EncodeHealthCheckRequest(absl::string_view service);
+
+// DecodeHealthCheckResponse reads field 1 (varint) of HealthCheckResponse,
+// skipping other varint fields; an empty message is UNKNOWN (the proto3
+// default). DATA_LOSS for bytes that are not such a message.
+absl::StatusOr<HealthState> DecodeHealthCheckResponse(absl::string_view bytes);
+
 // HealthProbeOptions say whom to ask about what.
 struct HealthProbeOptions {
   std::string address;  // host:port

@@ -101,16 +101,13 @@ class RedisUpdateLocks::RemoteLease final : public UpdateLocks::Lease {
   }
 
   void Confirm(Confirmed confirmed) override {
-    RedisClient* redis = locks_->redis_;
-    redis->Command({"EVAL", kRenew, "1", redis->Key("lock:" + key_), token_,
-                    Milliseconds(locks_->lease_)},
-                   [confirmed = std::move(confirmed)](
-                       absl::StatusOr<RedisReply> reply) mutable {
-                     if (!reply.ok())
-                       return std::move(confirmed)(reply.status());
-                     std::move(confirmed)(reply->integer == 1 ? absl::OkStatus()
-                                                              : LeaseLost());
-                   });
+    Renew(locks_, key_, token_,
+          [confirmed =
+               std::move(confirmed)](absl::StatusOr<RedisReply> reply) mutable {
+            if (!reply.ok()) return std::move(confirmed)(reply.status());
+            std::move(confirmed)(reply->integer == 1 ? absl::OkStatus()
+                                                     : LeaseLost());
+          });
   }
 
  private:
@@ -119,6 +116,16 @@ class RedisUpdateLocks::RemoteLease final : public UpdateLocks::Lease {
     bool released ABSL_GUARDED_BY(mu) = false;
     Scheduler::TaskId renewal ABSL_GUARDED_BY(mu) = 0;
   };
+
+  // Renew extends the lease held with `token` to a full lease; the reply's
+  // integer is 1 while it is still held, 0 once it is lost.
+  static void Renew(RedisUpdateLocks* locks, const std::string& key,
+                    const std::string& token, RedisClient::Reply reply) {
+    RedisClient* redis = locks->redis_;
+    redis->Command({"EVAL", kRenew, "1", redis->Key("lock:" + key), token,
+                    Milliseconds(locks->lease_)},
+                   std::move(reply));
+  }
 
   // ScheduleRenewal renews the lease every third of it while it is held; a
   // renewal that finds the lease lost (or Redis gone) stops, and the
@@ -129,17 +136,14 @@ class RedisUpdateLocks::RemoteLease final : public UpdateLocks::Lease {
     if (state->released) return;
     state->renewal = locks->scheduler_->RunAt(
         absl::Now() + locks->lease_ / 3, [locks, key, token, state]() mutable {
-          RedisClient* redis = locks->redis_;
-          redis->Command({"EVAL", kRenew, "1", redis->Key("lock:" + key), token,
-                          Milliseconds(locks->lease_)},
-                         [locks, key, token,
-                          state](absl::StatusOr<RedisReply> reply) mutable {
-                           if (reply.ok() && reply->integer == 1) {
-                             ScheduleRenewal(locks, std::move(key),
-                                             std::move(token),
-                                             std::move(state));
-                           }
-                         });
+          Renew(locks, key, token,
+                [locks, key, token,
+                 state](absl::StatusOr<RedisReply> reply) mutable {
+                  if (reply.ok() && reply->integer == 1) {
+                    ScheduleRenewal(locks, std::move(key), std::move(token),
+                                    std::move(state));
+                  }
+                });
         });
   }
 

@@ -34,6 +34,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gateway/server/health_probe.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/field_mask.pb.h"
 #include "gtest/gtest.h"
@@ -83,13 +84,12 @@ void WriteFile(const std::string& path, const std::string& text) {
 }
 
 // AwaitHealth watches grpc.health.v1.Health/Watch for `service` on the
-// gateway at `address` until it reports `status` (1 SERVING, 2 NOT_SERVING)
-// or `timeout` passes: it waits on the status changes themselves. Debian's
-// gRPC ships no health protos, so the messages are written and read in the
-// wire format through a generic stub: HealthCheckRequest{string service =
-// 1}, HealthCheckResponse{enum status = 1}.
+// gateway at `address` until it reports `state` or `timeout` passes: it
+// waits on the status changes themselves. The messages go through a generic
+// stub in the wire format (Debian's gRPC ships no health protos), with the
+// codec of the gateway's `health` subcommand.
 bool AwaitHealth(const std::string& address, const std::string& service,
-                 int status, absl::Duration timeout) {
+                 gateway::server::HealthState state, absl::Duration timeout) {
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   grpc::GenericStub stub(channel);
@@ -98,11 +98,7 @@ bool AwaitHealth(const std::string& address, const std::string& service,
   grpc::CompletionQueue queue;
   auto call =
       stub.PrepareCall(&context, "/grpc.health.v1.Health/Watch", &queue);
-  std::string request;
-  request.push_back(0x0a);  // field 1, length-delimited
-  request.push_back(static_cast<char>(service.size()));
-  request += service;
-  grpc::Slice slice(request);
+  grpc::Slice slice(gateway::server::EncodeHealthCheckRequest(service));
   grpc::ByteBuffer request_buffer(&slice, 1);
   grpc::ByteBuffer response;
   void* tag;
@@ -123,9 +119,9 @@ bool AwaitHealth(const std::string& address, const std::string& service,
     for (const grpc::Slice& s : slices) {
       bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
     }
-    // HealthCheckResponse{status = 1}: an empty message is UNKNOWN (0).
-    const int reported = bytes.size() == 2 && bytes[0] == 0x08 ? bytes[1] : 0;
-    reached = reported == status;
+    absl::StatusOr<gateway::server::HealthState> reported =
+        gateway::server::DecodeHealthCheckResponse(bytes);
+    reached = reported.ok() && *reported == state;
   }
   context.TryCancel();
   grpc::Status finished;
@@ -137,9 +133,6 @@ bool AwaitHealth(const std::string& address, const std::string& service,
   }
   return reached;
 }
-
-constexpr int kServing = 1;
-constexpr int kNotServing = 2;
 
 // Replica is one running gateway and its stubs.
 struct Replica {
@@ -260,7 +253,8 @@ class ReplicasE2eTest : public testing::Test {
     stack_->upstream->ClearFaults();
     for (Replica& replica : stack_->replicas) {
       ASSERT_TRUE(AwaitHealth(replica.gateway->address, kSharedStateService,
-                              kServing, kRecovery))
+                              gateway::server::HealthState::kServing,
+                              kRecovery))
           << replica.name << ": " << Health(replica, kSharedStateService);
     }
   }
@@ -700,7 +694,8 @@ TEST_F(ReplicasE2eTest, RedisStoppedThenStartedAgain) {
         << replica.name << ": " << Describe(fresh.status);
     // Health: the shared state is down, the gateway is not.
     EXPECT_TRUE(AwaitHealth(replica.gateway->address, kSharedStateService,
-                            kNotServing, kRecovery))
+                            gateway::server::HealthState::kNotServing,
+                            kRecovery))
         << replica.name << ": " << Health(replica, kSharedStateService);
     EXPECT_EQ(Health(replica, ""), "SERVING\n") << replica.name;
   }
@@ -713,7 +708,7 @@ TEST_F(ReplicasE2eTest, RedisStoppedThenStartedAgain) {
     Replica& replica = stack_->replicas[i];
     // Connected again (the health says so), it takes updates at once.
     EXPECT_TRUE(AwaitHealth(replica.gateway->address, kSharedStateService,
-                            kServing, kRecovery))
+                            gateway::server::HealthState::kServing, kRecovery))
         << replica.name << ": " << Health(replica, kSharedStateService);
     grpc::Status last = UpdateMember(replica, id, members[kReplicas + i],
                                      absl::StrCat("after ", i));
