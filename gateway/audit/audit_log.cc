@@ -209,15 +209,25 @@ class AuditLog::Writer {
   // Run takes everything queued as one batch; on stop it drains first. When
   // nothing queued is awaited (no `done`, not durable: reads that fail open),
   // it lingers up to kUnawaitedDelay for more, so that a stream of reads
-  // costs one write per delay instead of a writer wake-up per read.
+  // costs one write per delay instead of a writer wake-up per read. While
+  // such a stream lasts (the last batch was all unawaited), it sleeps a
+  // linger period instead of waiting to be woken: the next read's Append
+  // then finds nobody to wake, which would cost that call a futex syscall.
   void Run() {
+    bool streaming = false;
     for (;;) {
       std::vector<Pending> batch;
       {
-        absl::MutexLock lock(&mu_, absl::Condition(this, &Writer::HasWork));
+        absl::MutexLock lock(&mu_);
+        if (!streaming) mu_.Await(absl::Condition(this, &Writer::HasWork));
         mu_.AwaitWithTimeout(absl::Condition(this, &Writer::HasAwaitedWork),
                              kUnawaitedDelay);
-        if (queue_.empty()) return;  // Stopping, and nothing left.
+        if (queue_.empty()) {
+          if (stopping_) return;  // Nothing left.
+          streaming = false;      // The stream has ended: wait to be woken.
+          continue;
+        }
+        streaming = !awaited_;
         batch.swap(queue_);
         awaited_ = false;
       }
